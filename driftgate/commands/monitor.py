@@ -1,0 +1,5 @@
+"""`driftgate monitor`: placeholder until its issue lands (registers nothing yet)."""
+
+
+def register(subparsers):
+    pass

@@ -1,0 +1,192 @@
+"""The policy pack: everything deployment-specific that driftgate knows, as data.
+
+A pack is a versioned YAML file validated against `packs/pack.schema.json`;
+a wrong field is one PackError naming the file, line and field. The bundled
+default pack describes Cat-Scan (`packs/catscan.yaml`).
+
+>>> pack = load_pack()
+>>> pack.target("production").promoted_from, pack.health_url("production")
+('staging', 'https://scan.rtb.cat/api/health')
+"""
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+
+import jsonschema
+
+from .errors import PackError
+from .sha import image_tag
+from .yamlsource import YamlList, YamlMap, load_yaml
+
+DEFAULT_PACK = resources.files(__package__) / "packs" / "catscan.yaml"
+_SCHEMA = json.loads((resources.files(__package__) / "packs" / "pack.schema.json").read_text())
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base_url: str
+    vm: str | None = None
+    promoted_from: str | None = None  # the target that must run a SHA first
+
+
+@dataclass(frozen=True)
+class Images:
+    names: tuple[str, ...]
+    tag_format: str
+    tag_variable: str
+    registry: str | None = None
+
+    def tag_for(self, sha):
+        """`sha-94e9cbb` for commit 94e9cbb0…, per the pack's tag format."""
+        return image_tag(sha, self.tag_format)
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    confirm_word: str
+    target_input: str = "target"
+    confirm_input: str = "confirm"
+    reason_input: str = "reason"
+    contract_bypass_variable: str = "ALLOW_CONTRACT_FAILURE"
+
+
+@dataclass(frozen=True)
+class FileGlobs:
+    deploy_workflows: tuple[str, ...] = ()
+    build_workflows: tuple[str, ...] = ()
+    compose_files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    app_dir: str = "/opt/app"
+    compose_file: str = "docker-compose.yml"
+    containers: tuple[str, ...] = ()
+    api_container: str | None = None
+    api_port: int = 8000
+    min_free_disk_mb: int = 1024
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    openapi_path: str = "/openapi.json"
+    openapi_file: str | None = None
+    max_examples: int = 5
+    rate_limit: str = "20/s"
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    targets: MappingProxyType  # name -> Target, in file order
+    images: Images
+    health_path: str
+    health_schema: MappingProxyType
+    deploy: DeploySettings
+    files: FileGlobs
+    host: HostSettings = HostSettings()
+    api: ApiSettings = ApiSettings()
+    release_branches: tuple[str, ...] = ()
+    description: str = ""
+    contracts: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    source: str = ""
+
+    def target(self, name):
+        """The named target, or a PackError listing the ones the pack has."""
+        try:
+            return self.targets[name]
+        except KeyError:
+            known = ", ".join(self.targets)
+            raise PackError(self.source, f"unknown target {name!r} (this pack has: {known})")
+
+    def health_url(self, target_name, base_url=None):
+        """The health endpoint URL of a target; `base_url` overrides the pack's."""
+        base = base_url or self.target(target_name).base_url
+        return base.rstrip("/") + self.health_path
+
+
+def load_pack(path=None):
+    """Load and validate a pack file (the bundled Cat-Scan pack by default)."""
+    path = str(path or DEFAULT_PACK)
+    data = load_yaml(path)
+    if not isinstance(data, YamlMap):
+        raise PackError(path, "a policy pack must be a YAML mapping", getattr(data, "line", None))
+    _validate(data, path)
+    return _build(data, path)
+
+
+def _validate(data, path):
+    validator = jsonschema.Draft202012Validator(_SCHEMA)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        field_path = ".".join(str(p) for p in error.absolute_path) or "(root)"
+        message = error.message if len(error.message) < 200 else error.message[:200] + "…"
+        raise PackError(path, f"{field_path}: {message}", _line_of(data, error.absolute_path))
+    for target in data["targets"].values():
+        source = target.get("promoted_from")
+        if source is not None and source not in data["targets"]:
+            raise PackError(path, f"promoted_from: unknown target {source!r}", source.line)
+
+
+def _line_of(data, field_path):
+    """The line of the deepest located value on `field_path`."""
+    line, node = getattr(data, "line", None), data
+    for part in field_path:
+        if isinstance(node, YamlMap) and part in node:
+            line = node.key_position(part)[0]
+        elif isinstance(node, YamlList) and isinstance(part, int) and part < len(node):
+            line = node.item_position(part)[0]
+        else:
+            break
+        node = node[part]
+    return line
+
+
+def _build(data, path):
+    """Plain frozen models from validated data (the schema guarantees the shapes)."""
+    targets = {
+        name: Target(name=str(name), **{k: str(v) for k, v in spec.items()})
+        for name, spec in data["targets"].items()
+    }
+    images = data["images"]
+    return Pack(
+        name=str(data["name"]),
+        description=str(data.get("description", "")),
+        targets=MappingProxyType(targets),
+        release_branches=tuple(map(str, data.get("release_branches", ()))),
+        images=Images(
+            names=tuple(map(str, images["names"])),
+            tag_format=str(images["tag_format"]),
+            tag_variable=str(images["tag_variable"]),
+            registry=images.get("registry"),
+        ),
+        health_path=str(data["health"]["path"]),
+        health_schema=MappingProxyType(_plain(data["health"]["schema"])),
+        deploy=DeploySettings(**_plain(data["deploy"])),
+        files=FileGlobs(**{k: tuple(v) for k, v in _plain(data["files"]).items()}),
+        host=HostSettings(**_tuples(_plain(data.get("host", {})))),
+        api=ApiSettings(**_plain(data.get("api", {}))),
+        contracts=MappingProxyType(_plain(data.get("contracts", {}))),
+        source=path,
+    )
+
+
+def _plain(value):
+    """Located YAML values back to plain builtins (models carry no positions)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _tuples(mapping):
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in mapping.items()}
