@@ -1,0 +1,43 @@
+"""What a rule yields: a message and the exact spot it is about.
+
+Rules build violations with the three `flag_*` helpers, which take the
+position from the located YAML values (policies/yamlsource.py). The engine,
+not the rule, turns a Violation into a Finding (rule id, severity, file,
+remediation, documentation URL) and applies config and suppressions.
+"""
+
+from dataclasses import dataclass
+
+from ..yamlsource import YamlMap, position_of
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+    line: int  # 1-based
+    column: int  # 1-based
+    key_path: str  # "jobs.deploy.steps[3].run"
+
+
+def flag_key(container, key, key_path, message):
+    """Point at `key` itself in a mapping (e.g. the `push` trigger, a forbidden input)."""
+    line, column = container.key_position(key) if isinstance(container, YamlMap) else (1, 1)
+    return Violation(message, line, column, key_path)
+
+
+def flag_value(container, key, key_path, message):
+    """Point at the value of container[key] (a mapping key or a list index)."""
+    line, column = position_of(container, key)
+    return Violation(message, line, column, key_path)
+
+
+def flag_at(value, key_path, message):
+    """Point at a located value itself (a YamlMap, YamlList, YamlStr or number)."""
+    line, column = getattr(value, "line", 0) or 1, getattr(value, "column", 0) or 1
+    return Violation(message, line, column, key_path)
+
+
+def flag_text(text, offset, key_path, message):
+    """Point at character `offset` inside a string, e.g. one line of a `run: |` block."""
+    line, column = text.locate(offset) if hasattr(text, "locate") else (1, 1)
+    return Violation(message, line, column, key_path)

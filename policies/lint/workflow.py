@@ -1,0 +1,183 @@
+"""A GitHub Actions workflow as the rules see it: triggers, dispatch inputs, jobs, steps.
+
+Each piece keeps its located YAML body (line and column of every value) and
+its key path, so a rule can say exactly where a problem is.
+
+>>> from driftgate.policies.yamlsource import parse_yaml
+>>> wf = Workflow(parse_yaml("on: [push, workflow_dispatch]\\njobs: {}\\n"), "ci.yml")
+>>> [t.name for t in wf.triggers]
+['push', 'workflow_dispatch']
+"""
+
+import re
+from dataclasses import dataclass
+
+from ..yamlsource import YamlList, YamlMap, YamlStr
+
+# `${{ ... }}` expressions; DOTALL because an expression may span lines.
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+# inputs.X, github.event.inputs.X, inputs['X'], github.event.inputs["X"]
+INPUT_REFERENCE = re.compile(
+    r"\b(?:github\.event\.)?inputs(?:\.([A-Za-z_][\w-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])"
+)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str  # push, workflow_dispatch, ...
+    config: object  # its YamlMap, or None for the string and list forms
+    container: object  # where the name sits: the `on` mapping, list, or the workflow
+    key: object  # the name's key or index in `container`
+    key_path: str
+
+
+@dataclass(frozen=True)
+class Step:
+    job_id: str
+    index: int
+    body: YamlMap
+    key_path: str  # jobs.deploy.steps[3]
+
+    @property
+    def run(self):
+        """The shell script of a `run:` step (a YamlStr), or None."""
+        run = self.body.get("run")
+        return run if isinstance(run, str) else None
+
+    @property
+    def uses(self):
+        uses = self.body.get("uses")
+        return uses if isinstance(uses, str) else None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    body: YamlMap
+    key_path: str  # jobs.deploy
+
+    @property
+    def steps(self):
+        steps = self.body.get("steps")
+        if not isinstance(steps, YamlList):
+            return []
+        return [
+            Step(self.id, index, step, f"{self.key_path}.steps[{index}]")
+            for index, step in enumerate(steps)
+            if isinstance(step, YamlMap)
+        ]
+
+    @property
+    def needs(self):
+        """The ids this job needs directly (string or list form)."""
+        needs = self.body.get("needs")
+        if isinstance(needs, str):
+            return (str(needs),)
+        if isinstance(needs, list):
+            return tuple(str(n) for n in needs if isinstance(n, str))
+        return ()
+
+
+class Workflow:
+    """One workflow file; `document` is its located root mapping."""
+
+    def __init__(self, document, path):
+        self.document = document if isinstance(document, YamlMap) else YamlMap()
+        self.path = str(path)
+
+    @property
+    def on(self):
+        """The raw `on:` value (string, list or mapping), or None."""
+        return self.document.get("on")
+
+    @property
+    def triggers(self):
+        on = self.on
+        if isinstance(on, str):
+            return [Trigger(str(on), None, self.document, "on", "on")]
+        if isinstance(on, YamlList):
+            return [
+                Trigger(str(name), None, on, index, f"on[{index}]")
+                for index, name in enumerate(on)
+                if isinstance(name, str)
+            ]
+        if isinstance(on, YamlMap):
+            return [
+                Trigger(
+                    str(name),
+                    config if isinstance(config, YamlMap) else None,
+                    on,
+                    name,
+                    f"on.{name}",
+                )
+                for name, config in on.items()
+            ]
+        return []
+
+    def trigger(self, name):
+        return next((t for t in self.triggers if t.name == name), None)
+
+    @property
+    def dispatch_inputs(self):
+        """name -> located input spec (a YamlMap, possibly empty) of `workflow_dispatch`."""
+        dispatch = self.trigger("workflow_dispatch")
+        inputs = dispatch.config.get("inputs") if dispatch and dispatch.config else None
+        if not isinstance(inputs, YamlMap):
+            return {}
+        return {
+            str(name): spec if isinstance(spec, YamlMap) else YamlMap()
+            for name, spec in inputs.items()
+        }
+
+    @property
+    def dispatch_inputs_container(self):
+        """The located `inputs:` mapping itself (for positions), or None."""
+        dispatch = self.trigger("workflow_dispatch")
+        inputs = dispatch.config.get("inputs") if dispatch and dispatch.config else None
+        return inputs if isinstance(inputs, YamlMap) else None
+
+    @property
+    def jobs(self):
+        jobs = self.document.get("jobs")
+        if not isinstance(jobs, YamlMap):
+            return []
+        return [
+            Job(str(job_id), body, f"jobs.{job_id}")
+            for job_id, body in jobs.items()
+            if isinstance(body, YamlMap)
+        ]
+
+    def job(self, job_id):
+        return next((job for job in self.jobs if job.id == job_id), None)
+
+    def upstream(self, job):
+        """Every job that `job` needs, directly or transitively (cycles tolerated)."""
+        seen, pending = set(), list(job.needs)
+        while pending:
+            job_id = pending.pop()
+            if job_id in seen:
+                continue
+            seen.add(job_id)
+            needed = self.job(job_id)
+            if needed:
+                pending.extend(needed.needs)
+        return [self.job(job_id) for job_id in seen if self.job(job_id)]
+
+
+def expressions(text):
+    """Yield (offset, inner text) of each `${{ ... }}` in a string."""
+    if not isinstance(text, str):
+        return
+    for match in EXPRESSION.finditer(text):
+        yield match.start(), match.group(1)
+
+
+def input_references(text):
+    """Yield (offset, input name) for every dispatch input used inside an expression."""
+    for start, inner in expressions(text):
+        for ref in INPUT_REFERENCE.finditer(inner):
+            yield start, ref.group(1) or ref.group(2)
+
+
+def is_located_text(value):
+    return isinstance(value, YamlStr)
