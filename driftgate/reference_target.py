@@ -15,7 +15,6 @@ read-only, like the deployment driftgate guards.
 
 import http.server
 import json
-import socket
 import threading
 import time
 
@@ -96,7 +95,12 @@ OPENAPI = {
             "get": {
                 "operationId": "getBuyer",
                 "parameters": [
-                    {"name": "buyer_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {
+                        "name": "buyer_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
                 ],
                 "responses": {
                     "200": {
@@ -112,7 +116,12 @@ OPENAPI = {
             "delete": {
                 "operationId": "deleteBuyer",
                 "parameters": [
-                    {"name": "buyer_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {
+                        "name": "buyer_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
                 ],
                 "responses": {"204": {"description": "deleted"}},
             },
@@ -287,7 +296,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_HEAD(self):
         self._record()
-        self.send_response(200 if self.path.split("?", 1)[0] in ("/health", "/openapi.json") else 404)
+        known = self.path.split("?", 1)[0] in ("/health", "/openapi.json")
+        self.send_response(200 if known else 404)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -367,6 +377,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
             self.wfile.flush()
             return True
-        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
             return False

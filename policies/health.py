@@ -58,7 +58,8 @@ def decode_health_body(status_code, body):
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise HealthProbeError(ProbeFailure.NOT_JSON, f"body is not JSON ({exc.__class__.__name__})")
+        detail = f"body is not JSON ({exc.__class__.__name__})"
+        raise HealthProbeError(ProbeFailure.NOT_JSON, detail) from None
     if not isinstance(payload, dict):
         raise HealthProbeError(ProbeFailure.BAD_SHAPE, "body is JSON but not an object")
     return payload

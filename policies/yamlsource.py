@@ -24,7 +24,7 @@ from .errors import InputError
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # YAML 1.2 core schema, for plain (unquoted) scalars only.
 _NULL = re.compile(r"~|null|Null|NULL|")
@@ -34,32 +34,49 @@ _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 
 
-class YamlMap(dict):
+class _Located:
+    """Where a value starts: kept as the parser's mark, turned into 1-based numbers on demand
+    (most positions are never asked for, and a lint run builds millions of values)."""
+
+    __slots__ = ()
+    _mark = None
+
+    @property
+    def line(self):
+        return self._mark.line + 1 if self._mark is not None else 0
+
+    @property
+    def column(self):
+        return self._mark.column + 1 if self._mark is not None else 0
+
+
+def _position(mark):
+    return (mark.line + 1, mark.column + 1)
+
+
+class YamlMap(_Located, dict):
     """A mapping that remembers where it, each key and each value start."""
 
-    line = column = 0
-
     def key_position(self, key):
-        return self._keys[key]
+        return _position(self._keys[key])
 
     def value_position(self, key):
-        return self._values[key]
+        return _position(self._values[key])
 
 
-class YamlList(list):
+class YamlList(_Located, list):
     """A sequence that remembers where it and each item start."""
 
-    line = column = 0
-
     def item_position(self, index):
-        return self._items[index]
+        return _position(self._items[index])
 
 
-class YamlStr(str):
+class YamlStr(_Located, str):
     """A string with its position, its scalar style and a way to place a character of it."""
 
-    line = column = 0
     style = None  # None plain, "'" or '"' quoted, "|" literal, ">" folded
+    _source = None  # the file's lines; set only on quoted, block and multi-line scalars
+    _end_line = 0
 
     def locate(self, offset):
         """The (line, column) in the file of character `offset` of this string.
@@ -91,23 +108,29 @@ class YamlStr(str):
         line_end = self.find("\n", offset)
         fragment = self[offset : line_end if line_end != -1 else len(self)][:40].strip()
         if fragment and self._source is not None:
-            for index in range(self.line - 1, min(self._end_line, len(self._source))):
+            end_line = max(self._end_line, self.line)
+            for index in range(self.line - 1, min(end_line, len(self._source))):
                 col = self._source[index].find(fragment)
                 if col != -1:
                     return index + 1, col + 1
         return self.line, self.column
 
 
-class YamlInt(int):
-    line = column = 0
+class YamlInt(_Located, int):
+    pass
 
 
-class YamlFloat(float):
-    line = column = 0
+class YamlFloat(_Located, float):
+    pass
 
 
 def load_yaml(path):
     """Load one YAML file into located values, or raise InputError naming it."""
+    return parse_yaml(read_source(path), path)
+
+
+def read_source(path):
+    """The text of a YAML file, refusing what load_yaml refuses (unreadable, huge, binary)."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -121,13 +144,13 @@ def load_yaml(path):
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
-    return parse_yaml(text, path)
+    return text
 
 
 def parse_yaml(text, path="<string>"):
     """Parse YAML text into located values (None for an empty document)."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return _EventBuilder(text, path).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -136,100 +159,155 @@ def parse_yaml(text, path="<string>"):
         raise InputError(path, f"invalid YAML: {problem}{where}", line) from None
     except yaml.YAMLError as exc:
         raise InputError(path, f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    if node is None:
-        return None
-    _check_expansion(node, path)
-    return _Builder(text.splitlines()).build(node)
 
 
-def _check_expansion(root, path):
-    """Refuse alias graphs whose expansion is huge or recursive, before anyone walks them."""
-    sizes, in_progress = {}, set()
-
-    def size(node):
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in in_progress:
-            raise InputError(path, "recursive YAML alias", node.start_mark.line + 1)
-        in_progress.add(key)
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
-        in_progress.discard(key)
-        if total > MAX_EXPANDED_NODES:
-            raise InputError(
-                path, f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes", node.start_mark.line + 1
-            )
-        sizes[key] = total
-        return total
-
-    try:
-        size(root)
-    except RecursionError:
-        raise InputError(path, "YAML nested too deeply") from None
+_SCALAR_STARTS = frozenset("~nNtTfF-+.0123456789")  # first characters of non-strings
+_EXPECT_KEY = object()
 
 
-class _Builder:
-    """Turns composed nodes into located values; an alias yields the same object."""
+class _Frame:
+    """An open mapping or sequence while its events arrive."""
 
-    def __init__(self, source_lines):
-        self.source = source_lines
-        self.built = {}
+    __slots__ = ("value", "is_map", "anchor", "size", "key", "key_at", "keys", "values", "items")
 
-    def build(self, node):
-        key = id(node)
-        if key not in self.built:
-            self.built[key] = self._build(node)
-        return self.built[key]
+    def __init__(self, value, is_map, anchor):
+        self.value, self.is_map, self.anchor, self.size = value, is_map, anchor, 1
+        self.key, self.key_at = _EXPECT_KEY, None
+        self.keys, self.values, self.items = {}, {}, []
 
-    def _build(self, node):
-        line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        if isinstance(node, yaml.MappingNode):
-            result = YamlMap()
-            result._keys, result._values = {}, {}
-            for key_node, value_node in node.value:
-                key = self.build(key_node)
-                if isinstance(key, (dict, list)):
-                    key = str(key_node.value)  # unhashable complex key: keep its text
-                result[key] = self.build(value_node)
-                result._keys[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                result._values[key] = (
-                    value_node.start_mark.line + 1,
-                    value_node.start_mark.column + 1,
-                )
-        elif isinstance(node, yaml.SequenceNode):
-            result = YamlList(self.build(item) for item in node.value)
-            result._items = [(i.start_mark.line + 1, i.start_mark.column + 1) for i in node.value]
+
+class _EventBuilder:
+    """Builds located values straight from the parser's events (no node graph).
+
+    An alias yields the very object its anchor built, so an alias bomb costs
+    nothing to build; its *expanded* size is counted as it is built and the
+    document is refused past MAX_EXPANDED_NODES (or when an alias points into
+    the collection that defines it: a recursive alias).
+    """
+
+    def __init__(self, text, path):
+        self.text, self.path = text, path
+        self.source = None  # the file's lines, split on first need
+
+    def document(self):
+        loader = _BaseLoader(self.text)
+        try:
+            get = loader.get_event
+            get()  # stream start
+            event = get()
+            if isinstance(event, yaml.StreamEndEvent):
+                return None
+            root = self._root(get)
+            get()  # document end
+            event = get()
+            if not isinstance(event, yaml.StreamEndEvent):
+                line = event.start_mark.line + 1
+                raise InputError(self.path, "expected a single YAML document, found another", line)
+            return root
+        finally:
+            loader.dispose()
+
+    def _root(self, get):
+        anchors, open_anchors, stack = {}, set(), []
+        aliased = False
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        scalar_starts = _SCALAR_STARTS
+        while True:
+            event = get()
+            kind = event.__class__
+            if kind is scalar_event:
+                mark, text, size = event.start_mark, event.value, 1
+                if not event.style and text and text[0] not in scalar_starts:
+                    value = YamlStr(text)  # the common case, inlined: a one-line plain string
+                    if "\n" in text:
+                        value = self._scalar(event)
+                    else:
+                        value._mark = mark
+                else:
+                    value = self._scalar(event)
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+            elif kind is alias_event:
+                aliased, mark = True, event.start_mark
+                if event.anchor in open_anchors:
+                    raise InputError(self.path, "recursive YAML alias", mark.line + 1)
+                if event.anchor not in anchors:
+                    message = f"undefined YAML alias {event.anchor!r}"
+                    raise InputError(self.path, message, mark.line + 1)
+                value, size = anchors[event.anchor]
+            elif kind is map_start or kind is seq_start:
+                value = YamlMap() if kind is map_start else YamlList()
+                value._mark = event.start_mark
+                stack.append(_Frame(value, kind is map_start, event.anchor))
+                if event.anchor:
+                    open_anchors.add(event.anchor)
+                continue
+            else:  # the end of the innermost collection
+                frame = stack.pop()
+                value, size = frame.value, frame.size
+                if frame.is_map:
+                    value._keys, value._values = frame.keys, frame.values
+                else:
+                    value._items = frame.items
+                if frame.anchor:
+                    open_anchors.discard(frame.anchor)
+                    anchors[frame.anchor] = (value, size)
+                mark = None
+            if not stack:
+                return value
+            frame = stack[-1]
+            frame.size += size
+            if aliased and frame.size > MAX_EXPANDED_NODES:
+                message = f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes"
+                raise InputError(self.path, message, frame.value.line)
+            at = mark or value._mark
+            if not frame.is_map:
+                frame.value.append(value)
+                frame.items.append(at)
+            elif frame.key is _EXPECT_KEY:
+                # an unhashable complex key (a mapping or list) is kept as its text
+                frame.key = str(value) if isinstance(value, (dict, list)) else value
+                frame.key_at = at
+            else:
+                key = frame.key
+                frame.value[key] = value
+                frame.keys[key] = frame.key_at
+                frame.values[key] = at
+                frame.key = _EXPECT_KEY
+
+    def _scalar(self, event):
+        text, style = event.value, event.style
+        if style:  # quoted or block: always a string (plain is None or "")
+            result = YamlStr(text)
+            result.style = style
+        elif text and text[0] not in _SCALAR_STARTS:
+            result = YamlStr(text)  # the common case: a plain string
         else:
-            result = self._scalar(node)
-            if result is None or isinstance(result, bool):
+            result = _plain_scalar(text)
+            if result is None or result is True or result is False:
                 return result
-            if isinstance(result, YamlStr):
-                result.style = node.style or None
-                result._source = self.source
-                result._end_line = node.end_mark.line + 1
-        result.line, result.column = line, column
+        if style or "\n" in text:
+            if self.source is None:
+                self.source = self.text.splitlines()
+            result._source = self.source
+            result._end_line = event.end_mark.line + 1
+        result._mark = event.start_mark
         return result
 
-    @staticmethod
-    def _scalar(node):
-        text = node.value
-        if node.style:  # quoted or block: always a string (plain is None or "")
-            return YamlStr(text)
-        if _NULL.fullmatch(text):
-            return None
-        if _TRUE.fullmatch(text):
-            return True
-        if _FALSE.fullmatch(text):
-            return False
-        if _INT.fullmatch(text):
-            return YamlInt(text, 0) if text[:2] in ("0o", "0x") else YamlInt(text)
-        if _FLOAT.fullmatch(text):
-            return YamlFloat(text)
-        return YamlStr(text)
+
+def _plain_scalar(text):
+    if _NULL.fullmatch(text):
+        return None
+    if _TRUE.fullmatch(text):
+        return True
+    if _FALSE.fullmatch(text):
+        return False
+    if _INT.fullmatch(text):
+        return YamlInt(text, 0) if text[:2] in ("0o", "0x") else YamlInt(text)
+    if _FLOAT.fullmatch(text):
+        return YamlFloat(text)
+    return YamlStr(text)
 
 
 def position_of(container, key):

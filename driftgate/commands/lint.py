@@ -1,5 +1,54 @@
-"""`driftgate lint`: placeholder until its issue lands (registers nothing yet)."""
+"""`driftgate lint [PATH ...]`: lint workflows and compose files against a policy pack.
+
+Thin: parses arguments, calls driftgate.policies.lint, prints the report,
+maps the outcome to an exit code (0 clean, 1 findings at or above --fail-on,
+2 usage/config/input error). Also registers `rules` and `explain`
+(driftgate/commands/rules.py), which document the same rules.
+"""
+
+import os
+import sys
+
+from driftgate.commands import rules as rules_command
+
+FORMATS = ("auto", "text", "json", "sarif", "github")
+SEVERITIES = ("error", "warning", "note")
 
 
 def register(subparsers):
-    pass
+    parser = subparsers.add_parser(
+        "lint",
+        help="lint GitHub workflows and compose files against the policy pack",
+        description="Lint a repository (default: the current directory), directories "
+        "(repository roots) or single workflow/compose files.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or repository roots")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: found at the root)")
+    parser.add_argument("--pack", metavar="FILE", help="policy pack (overrides the config's)")
+    parser.add_argument("--format", choices=FORMATS, default="auto", help="report format")
+    parser.add_argument(
+        "--fail-on", choices=SEVERITIES, default="error", help="lowest severity that fails"
+    )
+    parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: CPUs)")
+    parser.set_defaults(run=run)
+    rules_command.register(subparsers)
+
+
+def run(args):
+    from driftgate import __version__
+    from driftgate.policies.lint.finding import SEVERITY_RANK
+    from driftgate.policies.lint.linter import lint_paths
+    from driftgate.policies.lint.output import choose, render
+
+    report = lint_paths(args.paths, config_path=args.config, pack_path=args.pack, jobs=args.jobs)
+    fmt = choose(args.format, os.environ)
+    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    options = {"colour": colour} if fmt == "text" else {}
+    sys.stdout.write(render(report, fmt, __version__, **options))
+    for error in report.errors:
+        print(f"driftgate: error: {error}", file=sys.stderr)
+    if report.errors:
+        return 2
+    threshold = SEVERITY_RANK[args.fail_on]
+    failing = any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in report.findings)
+    return 1 if failing else 0

@@ -1,5 +1,125 @@
-"""`driftgate verify`: placeholder until its issue lands (registers nothing yet)."""
+"""`driftgate verify`: the post-deploy gate, as a thin front to the pytest suite.
+
+    driftgate verify --target production --expected-sha "$GITHUB_SHA"
+
+The options are the plugin's `--dg-*` options without the prefix (same env
+fallbacks). Settings are validated first, by the plugin's own resolver, so a
+config error is one line and exit 2; then pytest runs the gate suite.
+Exit codes: 0 passed (or contract failures bypassed), 1 failed, 2 usage/config.
+"""
+
+import os
+import sys
+
+from driftgate.checks.settings import OPTIONS, resolve_settings, scrub
+from driftgate.checks.suite import SUITE_DIR
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers):
-    pass
+    parser = subparsers.add_parser(
+        "verify",
+        help="post-deploy gate: health/SHA, promotion, host, data contracts, API",
+        description="Verify a deployment: exit 0 when it passed, 1 when it failed, "
+        "2 on a usage or configuration error.",
+    )
+    for option in OPTIONS:
+        env = f" [env: {', '.join(option.env)}]" if option.env else ""
+        kwargs = {"dest": option.dest, "help": option.help + env}
+        if option.kind == "flag":
+            kwargs.update(nargs="?", const="true", default=None, metavar="true|false")
+        elif option.kind == "append":
+            kwargs.update(action="append", default=[], metavar=option.metavar)
+        else:
+            kwargs.update(default=None, metavar=option.metavar or option.name.upper())
+        parser.add_argument(f"--{option.name}", **kwargs)
+    parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report here")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    raw = {option.name: getattr(args, option.dest) for option in OPTIONS}
+    settings = resolve_settings(raw)  # a DriftgateError here is the CLI's one-line exit 2
+    import pytest  # only a gate run pays for pytest and its plugins
+
+    secrets = settings.secrets()
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ScrubbingStream(stdout, secrets), ScrubbingStream(stderr, secrets)
+    try:
+        code = pytest.main(pytest_args(raw, args.junitxml))
+    finally:
+        sys.stdout.close_line()
+        sys.stderr.close_line()
+        sys.stdout, sys.stderr = stdout, stderr
+    return exit_code(code)
+
+
+def pytest_args(raw, junitxml=None):
+    """The pytest command line of a gate run: the suite, compact output, our options."""
+    args = [
+        str(SUITE_DIR),
+        "-q",
+        "--tb=no",  # the gate's table names each failure with its message
+        "-rN",  # the gate prints its own summary table
+        "-p",
+        "no:cacheprovider",  # never write .pytest_cache next to the installed suite
+        "-c",
+        os.devnull,  # ignore the caller's pytest.ini / pyproject addopts
+        f"--rootdir={SUITE_DIR}",
+        f"--confcutdir={SUITE_DIR}",
+        "--import-mode=importlib",
+        "-o",
+        "junit_family=xunit1",  # keeps each check's recorded properties in the JUnit XML
+    ]
+    for option in OPTIONS:
+        value = raw.get(option.name)
+        if value is None or value == []:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            args.append(f"--dg-{option.name}={item}")
+    if junitxml:
+        args.append(f"--junitxml={junitxml}")
+    return args
+
+
+def exit_code(pytest_code):
+    """pytest's exit code as the gate's: usage errors are 2, anything not passed is 1."""
+    code = int(pytest_code)
+    if code == 0:
+        return EXIT_OK
+    if code == 4:  # pytest.ExitCode.USAGE_ERROR
+        return EXIT_USAGE
+    if code == 2:  # interrupted
+        return 130
+    return EXIT_FAILED  # failed, internal error, or nothing collected: never a pass
+
+
+class ScrubbingStream:
+    """A text stream that removes secret values, whole line by whole line.
+
+    A second line of defence: no check formats a secret into a message, but a
+    library error might. Partial lines wait for their newline, so a secret is
+    never split across two writes.
+    """
+
+    def __init__(self, stream, secrets):
+        self._stream, self._secrets, self._pending = stream, secrets, ""
+
+    def write(self, text):
+        if not self._secrets:
+            return self._stream.write(text)
+        self._pending += text
+        lines, newline, self._pending = self._pending.rpartition("\n")
+        if newline:
+            self._stream.write(scrub(lines + newline, self._secrets))
+        return len(text)
+
+    def close_line(self):
+        if self._pending:
+            self._stream.write(scrub(self._pending, self._secrets))
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name):  # flush, isatty, fileno, encoding, ...
+        return getattr(self._stream, name)

@@ -181,3 +181,12 @@ def input_references(text):
 
 def is_located_text(value):
     return isinstance(value, YamlStr)
+
+
+def deploy_steps(workflow):
+    """The steps whose run: script brings containers up: `docker compose ... up` or
+    `docker-compose ... up`, nested scripts (ssh heredocs, ssh/--command strings,
+    `sh -c`) included; see policies/lint/shell.py for what is understood."""
+    from .shell import runs_compose_up
+
+    return [step for job in workflow.jobs for step in job.steps if runs_compose_up(step.run)]

@@ -1,0 +1,111 @@
+"""The driftgate pytest plugin (entry point `pytest11: driftgate`).
+
+pytest loads it into every run in the environment, so it stays inert unless
+the gate suite (driftgate.checks.suite) is named on the command line: its
+options are namespaced `--dg-*`, and the suite is never collected by accident.
+When the gate runs, it resolves GateSettings once, gives the fixtures `gate`,
+`pack` and `target`, deselects groups, and registers the gate's report.
+
+    pytest path/to/driftgate/checks/suite --dg-target production --dg-expected-sha 94e9cbb
+"""
+
+from pathlib import Path
+
+import pytest
+from driftgate.policies.errors import DriftgateError
+
+from .settings import OPTIONS, resolve_settings
+from .suite import SUITE_DIR
+
+SETTINGS_KEY = pytest.StashKey()  # GateSettings of a gate run
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("driftgate gate", "driftgate post-deploy gate (driftgate verify)")
+    for option in OPTIONS:
+        env = f" [env: {', '.join(option.env)}]" if option.env else ""
+        kwargs = {"dest": option.dest, "help": option.help + env}
+        if option.kind == "flag":
+            kwargs.update(nargs="?", const="true", default=None, metavar="true|false")
+        elif option.kind == "append":
+            kwargs.update(action="append", default=[], metavar=option.metavar)
+        else:
+            kwargs.update(default=None, metavar=option.metavar or option.name.upper())
+        group.addoption(option.flag, **kwargs)
+
+
+def gate_requested(config):
+    """True when a command-line argument names the suite or a file inside it."""
+    base = Path(config.invocation_params.dir)
+    for arg in config.args:
+        path = (base / str(arg).split("::", 1)[0]).resolve()
+        if path == SUITE_DIR or SUITE_DIR in path.parents:
+            return True
+    return False
+
+
+def raw_options(config):
+    """Option name -> value given on the command line (None when absent)."""
+    return {option.name: config.getoption(option.dest) for option in OPTIONS}
+
+
+def pytest_ignore_collect(collection_path, config):
+    # Our own test runs (and `pytest .`) must never pick up the gate suite.
+    path = Path(collection_path).resolve()
+    if (path == SUITE_DIR or SUITE_DIR in path.parents) and not gate_requested(config):
+        return True
+    return None
+
+
+def pytest_configure(config):
+    if not gate_requested(config):
+        return
+    try:
+        settings = resolve_settings(raw_options(config))
+    except DriftgateError as exc:
+        # A config error is one line and pytest's usage exit, never a traceback per test.
+        raise pytest.UsageError(f"driftgate: {exc}") from None
+    config.stash[SETTINGS_KEY] = settings
+    from .report import GateReport  # only a gate run needs the report machinery
+
+    config.pluginmanager.register(GateReport(config, settings), "driftgate-report")
+
+
+def pytest_collection_modifyitems(config, items):
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        return
+    kept, deselected = [], []
+    for item in items:
+        path = Path(item.path).resolve()
+        in_suite = SUITE_DIR in path.parents
+        group = path.stem.removeprefix("test_")
+        (deselected if in_suite and group not in settings.groups else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def gate(request):
+    """The resolved GateSettings of this gate run (secrets are never in its repr)."""
+    settings = request.config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        try:
+            settings = resolve_settings(raw_options(request.config))
+        except DriftgateError as exc:
+            pytest.fail(f"driftgate: {exc}", pytrace=False)
+        request.config.stash[SETTINGS_KEY] = settings
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pack(gate):
+    """The policy pack (policies.pack.Pack) of this gate run."""
+    return gate.pack
+
+
+@pytest.fixture(scope="session")
+def target(gate):
+    """The deploy target (policies.pack.Target) being verified."""
+    return gate.target

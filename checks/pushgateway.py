@@ -1,0 +1,44 @@
+"""Push the gate's verdict to a Prometheus Pushgateway, so alerts can see deploys.
+
+>>> push_verdict("http://127.0.0.1:9091", "production", "94e9cbb0d1", True, False)  # doctest: +SKIP
+
+Three gauges labelled {target, sha} (sha: 7 hex), job `driftgate_verify`,
+grouped by target so each push replaces that target's previous verdict.
+A failed push is the caller's warning; it never changes the verdict.
+"""
+
+import time
+
+from driftgate.policies.sha import short_sha
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+JOB = "driftgate_verify"
+
+
+def verdict_registry(target, sha, passed, bypassed, timestamp=None):
+    """A fresh registry holding the three verdict gauges (also used by tests)."""
+    registry = CollectorRegistry()
+    labels = {"target": target, "sha": short_sha(sha) or "unknown"}
+    values = {
+        "driftgate_verify_passed": ("1 when the post-deploy gate passed", 1 if passed else 0),
+        "driftgate_verify_contract_bypass": (
+            "1 when contract failures were bypassed (ALLOW_CONTRACT_FAILURE)",
+            1 if bypassed else 0,
+        ),
+        "driftgate_verify_timestamp_seconds": (
+            "Unix time of the gate's verdict",
+            time.time() if timestamp is None else timestamp,
+        ),
+    }
+    for name, (documentation, value) in values.items():
+        gauge = Gauge(name, documentation, list(labels), registry=registry)
+        gauge.labels(**labels).set(value)
+    return registry
+
+
+def push_verdict(gateway_url, target, sha, passed, bypassed, timeout=5.0):
+    """Push the verdict; raises OSError (URLError and friends) when the push fails."""
+    registry = verdict_registry(target, sha, passed, bypassed)
+    push_to_gateway(
+        gateway_url, job=JOB, registry=registry, grouping_key={"target": target}, timeout=timeout
+    )

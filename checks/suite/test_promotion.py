@@ -1,0 +1,42 @@
+"""Promotion group: a promoted target only runs a SHA its source already runs healthy.
+
+For production (promoted_from: staging), staging must already answer healthy
+with the expected SHA: one probe, no waiting for it. A target without a
+promotion source passes with a recorded note.
+"""
+
+import pytest
+from driftgate.checks.health import probe_health
+
+MAX_PROBE_SECONDS = 10.0
+
+
+def test_promotion_source_runs_expected_sha(gate, record_property):
+    source = gate.target.promoted_from
+    if source is None:
+        note = f"{gate.target.name} has no promotion source"
+        record_property("promotion", {"source": None, "note": note})
+        return
+    url = gate.pack.health_url(source, gate.urls[source])
+    probe = probe_health(
+        url,
+        gate.expected_sha,
+        schema=dict(gate.pack.health_schema),
+        timeout=min(gate.deadline, MAX_PROBE_SECONDS),
+    )
+    verdict = probe.verdict
+    record_property(
+        "promotion",
+        {
+            "source": source,
+            "url": url,
+            "deployed_sha": verdict.deployed_sha if verdict else None,
+            "passed": probe.failure is None and verdict.passed,
+        },
+    )
+    if probe.failure is not None or not verdict.passed:
+        pytest.fail(
+            f"promotion: {source} ({url}) must already run {gate.expected_sha} "
+            f"healthy before {gate.target.name}: {probe.summary}",
+            pytrace=False,
+        )

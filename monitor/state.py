@@ -1,0 +1,73 @@
+"""The latest observation per target, and the few facts that need memory.
+
+Only what a single scrape cannot know lives here: how many times the deployed
+SHA changed (deploys observed), since when the current SHA runs, and probe
+errors by reason. Everything else is the latest probe result. This is not a
+history store: Prometheus is the database.
+
+>>> from driftgate.monitor.probe import ProbeResult
+>>> book = Observations(["staging"])
+>>> book.record("staging", ProbeResult(success=False, duration_seconds=0.1, finished_at=0.0,
+...                                     failure="refused"))
+>>> book.snapshot()["staging"].errors["refused"]
+1
+"""
+
+import threading
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from driftgate.policies.health import ProbeFailure
+from driftgate.policies.sha import short_sha
+
+
+@dataclass(frozen=True)
+class TargetObservation:
+    """What the exporter knows about one target right now."""
+
+    latest: object = None  # ProbeResult, None before the first probe finished
+    current_sha: str | None = None  # last valid deployed SHA (normalised, full length seen)
+    sha_since: float | None = None  # unix time the current SHA was first seen
+    deploys_observed: int = 0  # SHA changes seen since the exporter started
+    errors: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({str(r): 0 for r in ProbeFailure})
+    )
+
+
+class Observations:
+    """Thread-safe book of TargetObservation by target name; `version` counts updates."""
+
+    def __init__(self, target_names):
+        self._lock = threading.Lock()
+        self._book = {name: TargetObservation() for name in target_names}
+        self.version = 0
+
+    def record(self, name, result):
+        """Fold one ProbeResult into the target's observation."""
+        with self._lock:
+            seen = self._book[name]
+            changes = {"latest": result}
+            if result.failure is not None:
+                errors = dict(seen.errors)
+                errors[str(result.failure)] += 1
+                changes["errors"] = MappingProxyType(errors)
+            sha = result.verdict.deployed_sha if result.verdict is not None else None
+            # A failed probe or a non-SHA answer is no deploy: the SHA is compared with
+            # the last *valid* one, so a restart's refused window is not counted twice.
+            if sha is not None and not _same_commit(sha, seen.current_sha):
+                changes.update(current_sha=sha, sha_since=result.finished_at)
+                if seen.current_sha is not None:
+                    changes["deploys_observed"] = seen.deploys_observed + 1
+            self._book[name] = replace(seen, **changes)
+            self.version += 1
+
+    def snapshot(self):
+        """An immutable view of every target's observation (safe to read without the lock)."""
+        with self._lock:
+            return MappingProxyType(dict(self._book))
+
+
+def _same_commit(sha, previous):
+    # Compare the 7-hex short forms, as the `sha` label does: "94e9cbb0" and "sha-94e9cbb"
+    # are one deploy seen through two payload formats, not two deploys.
+    return previous is not None and short_sha(sha) == short_sha(previous)

@@ -1,0 +1,99 @@
+"""Refuse contract SQL that is not one read-only SELECT, when the pack is loaded.
+
+The SQL is parsed (sqlglot, PostgreSQL dialect), so a write hidden in a CTE, a
+subquery's `FOR UPDATE` or a `SELECT ... INTO` is seen in the tree, not
+guessed from words. What no parser can see (a function that writes) is
+refused by the database: checks/contracts.py runs every contract inside a
+READ ONLY transaction. This is the early, friendly guard; that is the real one.
+
+Parameters are psycopg's named placeholders, `%(days)s`; a literal `%` is `%%`.
+
+>>> read_only_select("SELECT buyer_id FROM buyer_seats WHERE active AND %(days)s > 0")
+('days',)
+>>> try:
+...     read_only_select("WITH gone AS (DELETE FROM buyer_seats RETURNING 1) SELECT * FROM gone")
+... except UnsafeSql as exc:
+...     print(exc)
+writes: a DELETE (data-modifying statement)
+"""
+
+import logging
+import re
+
+import sqlglot
+from sqlglot import exp
+
+# psycopg's placeholder syntax: %(name)s named, %% a literal percent sign.
+_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^)]*)\)(?P<kind>.)?|%(?P<other>.?)")
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Nodes that write, lock or are no query, anywhere in the tree (first match wins).
+_WRITES = (
+    (exp.Insert, "an INSERT (data-modifying statement)"),
+    (exp.Update, "an UPDATE (data-modifying statement)"),
+    (exp.Delete, "a DELETE (data-modifying statement)"),
+    (exp.Merge, "a MERGE (data-modifying statement)"),
+    (exp.Lock, "a row lock (FOR UPDATE/SHARE)"),
+    (exp.Into, "SELECT ... INTO (creates a table)"),
+    (exp.Copy, "a COPY"),
+    (exp.Command, "a statement that is not a query"),
+)
+_SQLGLOT_LOG = logging.getLogger("sqlglot")
+
+
+class UnsafeSql(ValueError):
+    """Contract SQL that is not one read-only SELECT; the message says why."""
+
+
+def placeholders(sql):
+    """(names of the named parameters in order of first use, SQL with $n for parsing)."""
+    names = []
+
+    def replace(match):
+        if match.group(0) == "%%":
+            return "%"
+        if match.group("other") is not None:
+            raise UnsafeSql(f"stray {match.group(0)!r}: parameters are %(name)s, a literal % is %%")
+        name, kind = match.group("name"), match.group("kind")
+        if not _PARAM_NAME.fullmatch(name) or kind != "s":
+            raise UnsafeSql(f"bad placeholder {match.group(0)!r}: write %(name)s")
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    parsable = _PLACEHOLDER.sub(replace, sql)
+    return tuple(names), parsable
+
+
+def read_only_select(sql):
+    """The parameter names of `sql`, or UnsafeSql when it is not one read-only SELECT."""
+    names, parsable = placeholders(sql)
+    quiet, _SQLGLOT_LOG.disabled = _SQLGLOT_LOG.disabled, True  # it logs what we raise
+    try:
+        statements = [s for s in sqlglot.parse(parsable, read="postgres") if s is not None]
+    except sqlglot.errors.SqlglotError as exc:
+        reason = str(exc).splitlines()[0][:200]
+        raise UnsafeSql(f"not valid SQL (PostgreSQL dialect): {reason}") from None
+    finally:
+        _SQLGLOT_LOG.disabled = quiet
+    if len(statements) != 1:
+        raise UnsafeSql(f"{len(statements)} statements; a contract query is exactly one SELECT")
+    statement = statements[0]
+    if not isinstance(statement, (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)):
+        kind = statement.key.upper() if isinstance(statement, exp.Expression) else "unknown"
+        if isinstance(statement, exp.Command):
+            kind = str(statement.this).upper()
+        raise UnsafeSql(f"{kind} statement; only SELECT is allowed")
+    found = _first_write(statement)
+    if found:
+        raise UnsafeSql(f"writes: {found}")
+    return names
+
+
+def _first_write(tree):
+    """The description of the first writing node in a parsed statement, or None."""
+    for node in tree.walk():
+        for kind, description in _WRITES:
+            if isinstance(node, kind):
+                return description
+    return None

@@ -1,0 +1,131 @@
+"""Which files `driftgate lint` reads, and as what kind (deploy, build, workflow, compose).
+
+A directory (or no path: the current directory) is a repository root: its
+`.github/workflows/*.yml|yaml` and the pack's compose files. A file is linted
+as the kind the pack's globs give its path relative to its repository root
+(the parent of its `.github` folder, else the nearest folder holding `.github`,
+`.git` or a driftgate config); failing that the engine decides from its content (kind "auto").
+
+>>> from driftgate.policies.pack import FileGlobs
+>>> kind_for(".github/workflows/deploy.yml", FileGlobs((".github/workflows/deploy.yml",)))
+'deploy'
+"""
+
+import os
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+from ..errors import InputError
+
+WORKFLOW_DIR = (".github", "workflows")
+YAML_SUFFIXES = (".yml", ".yaml")
+ROOT_MARKERS = (".github", ".git", "driftgate.yaml", ".driftgate.yaml")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file to lint: its path as shown, its repo root, its path from the root, its kind."""
+
+    path: str
+    root: str
+    relative: str
+    kind: str  # deploy | build | workflow | compose | auto
+
+
+def matches(relative, patterns):
+    """fnmatch on POSIX paths; a pattern without a slash also matches the basename."""
+    name = PurePosixPath(relative).name
+    return any(
+        fnmatchcase(relative, pattern) or ("/" not in pattern and fnmatchcase(name, pattern))
+        for pattern in patterns
+    )
+
+
+def kind_for(relative, files):
+    """The kind the pack's globs give a root-relative path, or None."""
+    if matches(relative, files.deploy_workflows):
+        return "deploy"
+    if matches(relative, files.build_workflows):
+        return "build"
+    if matches(relative, files.compose_files):
+        return "compose"
+    parts = PurePosixPath(relative).parts
+    if len(parts) == 3 and parts[:2] == WORKFLOW_DIR and relative.endswith(YAML_SUFFIXES):
+        return "workflow"
+    return None
+
+
+def repo_root(path):
+    """The repository root a file sits in (see module docstring)."""
+    absolute = Path(os.path.abspath(path))
+    parents = absolute.parents
+    for parent in parents:
+        if parent.name == ".github":
+            return parent.parent
+    for parent in parents:
+        if any((parent / marker).exists() for marker in ROOT_MARKERS):
+            return parent
+    return absolute.parent
+
+
+def root_of(paths, cwd="."):
+    """The repository root of the first path (a directory is its own root)."""
+    if not paths:
+        return Path(os.path.abspath(cwd))
+    first = paths[0]
+    return Path(os.path.abspath(first)) if os.path.isdir(first) else repo_root(first)
+
+
+def discover(paths, files_for_root, ignored, cwd="."):
+    """Targets for the given paths, in a stable order, and InputErrors for missing ones.
+
+    `files_for_root(root) -> FileGlobs` gives the pack's globs for a root;
+    `ignored(root, relative) -> bool` applies the config's ignore globs.
+    """
+    targets, errors, seen = [], [], set()
+
+    def add(target):
+        key = os.path.realpath(target.path)
+        if key not in seen:
+            seen.add(key)
+            targets.append(target)
+
+    for given in paths or [cwd]:
+        shown = given if paths else "."
+        if os.path.isdir(given):
+            root = Path(os.path.abspath(given))
+            files = files_for_root(root)
+            for relative in _repository_files(root, files):
+                if not ignored(root, relative):
+                    path = relative if not paths else os.path.join(shown, relative)
+                    add(
+                        Target(
+                            os.path.normpath(path), str(root), relative, kind_for(relative, files)
+                        )
+                    )
+        elif os.path.lexists(given):
+            root = repo_root(given)
+            relative = Path(os.path.abspath(given)).relative_to(root).as_posix()
+            if ignored(root, relative):
+                continue
+            kind = kind_for(relative, files_for_root(root)) or "auto"
+            add(Target(given, str(root), relative, kind))
+        else:
+            errors.append(InputError(given, "no such file or directory"))
+    return targets, errors
+
+
+def _repository_files(root, files):
+    """Root-relative paths: every workflow, then the compose files the pack names."""
+    found = []
+    workflows = root.joinpath(*WORKFLOW_DIR)
+    if workflows.is_dir():
+        found += sorted(
+            f"{'/'.join(WORKFLOW_DIR)}/{entry.name}"
+            for entry in os.scandir(workflows)
+            if entry.name.endswith(YAML_SUFFIXES) and not entry.is_dir()
+        )
+    for pattern in files.compose_files:
+        found += sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
+    return list(dict.fromkeys(found))

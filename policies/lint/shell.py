@@ -1,0 +1,341 @@
+"""The simple commands of a `run:` script, as far as a linter can tell without running it.
+
+Heuristic, not a shell. What it understands:
+
+- Separators: newline, `;`, `&`, `&&`, `||`, `|`, `|&`, `;;`, and `(` `)` of
+  subshells. Each piece between them is one command, with the separator
+  before and after it. A newline after `&&`, `||` or `|` keeps that operator.
+- Redirections (`2>&1`, `&>`, `>|`, `<<<`) stay in the command's text; the `&`
+  in them does not split.
+- Quotes ('...', "...", `...`), backslash escapes and `$(...)`/`${...}`
+  nesting: separators inside them do not split. Unbalanced quotes run to the
+  end of the script (no error).
+- `\\` + newline joins lines: the command text has them removed; its offset is
+  where it starts in the script.
+- Comments: `#` at the start of a word, to the end of the line.
+- Reserved words at a command's start (`if then else elif fi do done while
+  until ! { } time`) are dropped; a command after `if`, `elif`, `while`,
+  `until` or `!` is marked `condition` (its failure never fails the script).
+  `for`, `case`, `select` headers and lone `}` are not commands.
+- Heredocs (`<<WORD`, `<<-WORD`, `<<'WORD'`, `<<"WORD"`): the body is skipped,
+  except when it is itself a script (see "nested scripts").
+
+Nested scripts: commands that another shell runs are listed too, right after
+the command that carries them, with offsets into the outer script and
+`via` saying where they came from:
+
+- `via="heredoc"`: the heredoc body fed to a shell's stdin: `bash`/`sh` (no
+  script file argument, or `-s`), `ssh [opts] HOST` with no remote command or
+  with `bash -s`/`sh` as remote command, `gcloud compute ssh VM` without
+  `--command` (or with `--command "bash -s"`); `sudo`/`env` prefixes allowed;
+  also a bare `cat <<EOF | <one of those>`.
+- `via="ssh"`: the remote command of `ssh [opts] HOST cmd...` (its words,
+  unquoted and joined by spaces, as ssh does) and the value of
+  `gcloud compute ssh ... --command "..."` / `--command=...`.
+- `via="-c"`: the string after `bash -c`/`sh -c` (also `-ec`, `-lc`...),
+  wherever the shell appears in the command (`docker exec ctr sh -c '...'`).
+Nesting goes MAX_DEPTH levels deep. Not understood: functions, aliases,
+`eval`, scripts in files (`bash deploy.sh`), other heredoc plumbing,
+`case` patterns (`staging)` reads as a command named "staging"), command
+substitutions (`$(...)` stays inside its command's text), and a double-quoted
+string holding `$(... "..." ...)` is split at the inner quote (harmless: no
+separator is read inside it).
+
+>>> shell_commands("cd /opt && docker compose pull \\\\\\n  --quiet # fetch")
+[(0, 'cd /opt'), (11, 'docker compose pull   --quiet')]
+"""
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .shellwords import (
+    compose_subcommand,
+    reads_script_from_stdin,
+    remote_script_words,
+    word_spans,
+    words,
+)
+
+__all__ = [  # the shell reading API (some names live in shellwords.py)
+    "Command",
+    "compose_subcommand",
+    "fails_on_purpose",
+    "fail_suppression_offset",
+    "has_fail_suppression",
+    "is_compose_up",
+    "parse_script",
+    "reads_script_from_stdin",
+    "remote_script_words",
+    "runs_compose_up",
+    "shell_commands",
+    "word_spans",
+    "words",
+]
+
+MAX_DEPTH = 4
+RESERVED = frozenset({"then", "else", "fi", "do", "done", "{", "}", "time", "esac"})
+CONDITIONS = frozenset({"if", "elif", "while", "until", "!"})
+NOT_COMMANDS = frozenset({"for", "case", "select", "in", "}", "fi", "done", "esac"})
+
+_TOKEN = re.compile(
+    r"""
+    (?P<cont>\\\n)
+    |(?P<esc>\\.)
+    |(?P<sq>'[^']*'?)
+    |(?P<dq>"(?:[^"\\]|\\.)*"?)
+    |(?P<bt>`(?:[^`\\]|\\.)*`?)
+    |(?P<herestr><<<)
+    |(?P<heredoc><<(?P<dash>-?)[ \t]*(?P<delim>'[^'\n]*'|"[^"\n]*"|\\?[^\s;&|<>()'"]+))
+    |(?P<redirect>&>>?|\d*(?:[<>]&\d*-?|>>|>\||<>|[<>]))
+    |(?P<op>&&|\|\||;;|\|&|[;&|\n()])
+    |(?P<open>\$\(|\$\{)
+    |(?P<close>[)}])
+    |(?P<hash>\#)
+    |(?P<space>[ \t\r]+)
+    |(?P<word>[^\s'"`\\;&|()<>#$}]+|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_WORD_START = frozenset(" \t\n;&|()")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One simple command: where it starts in the script, its text, its surroundings."""
+
+    offset: int  # into the outermost script
+    text: str  # continuation lines joined, comments dropped
+    before: str = ""  # separator before it: "", "\n", ";", "&&", "||", "|", "&", "(", ")"
+    after: str = ""  # separator after it ("" at the end of the script)
+    condition: bool = False  # tested by if/elif/while/until/!: its failure is not fatal
+    via: str = ""  # "" (the script itself), "heredoc", "ssh" or "-c"
+    carrier: int | None = None  # offset of the command that runs this one's script
+    locate: object = field(default=None, compare=False, repr=False)  # text index -> offset
+
+    @property
+    def words(self):
+        return words(self.text)
+
+    def offset_of(self, index):
+        """The offset in the outermost script of character `index` of this command's text."""
+        return self.locate(index) if self.locate is not None else self.offset + index
+
+    def word_offset(self, word):
+        """The offset of the first word equal to `word` (quotes removed), else the start."""
+        for value, offsets in word_spans(self.text):
+            if value == word and offsets:
+                return self.offset_of(offsets[0])
+        return self.offset
+
+
+def shell_commands(text):
+    """(offset, text) of every simple command, nested scripts included (module docstring)."""
+    return [(command.offset, command.text) for command in parse_script(text)]
+
+
+@lru_cache(maxsize=512)
+def parse_script(text):
+    """Every Command of a script, in order of offset (several rules read the same run:)."""
+    if not isinstance(text, str) or not text:
+        return ()
+    return tuple(sorted(_scan(str(text), 0, "", 0), key=lambda c: c.offset))
+
+
+def _scan(text, base, via, depth, outer=None, carrier=None):
+    """Commands of `text`; `outer` maps each character's index to the outer script."""
+
+    def at(index):
+        if outer is None:
+            return base + index
+        return outer[min(index, len(outer) - 1)] if outer else base
+
+    found, pending_heredocs = [], []
+    parts, segments, start, before, closers = [], [], None, "", []
+
+    def finish(after):
+        nonlocal parts, segments, start, before
+        if start is not None:
+            joined = "".join(parts)
+            lead = len(joined) - len(joined.lstrip())
+            command = _command(joined.strip(), before, after, via)
+            if command is not None:
+                shift, command = command
+                local = _Segments(segments, lead + shift)
+                locate = lambda i, local=local: at(local.raw(i))  # noqa: E731
+                found.append(Command(at(local.raw(0)), *command, carrier, locate))
+                if depth < MAX_DEPTH:
+                    found.extend(_nested(found[-1], local, at, depth))
+        if start is not None or after != "\n" or before not in ("&&", "||", "|"):
+            before = after
+        parts, segments, start = [], [], None
+
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        kind, token = match.lastgroup, match.group()
+        pos = match.end()
+        if kind in ("dash", "delim"):
+            kind = "heredoc"
+        if kind == "cont" or (kind == "space" and start is None):
+            continue
+        if kind == "hash" and (match.start() == 0 or text[match.start() - 1] in _WORD_START):
+            end = text.find("\n", pos)
+            pos = len(text) if end == -1 else end
+            continue
+        if kind == "op" and not closers:
+            finish(token)
+            if token == "\n" and pending_heredocs:
+                pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
+            continue
+        if kind == "open" or (kind == "op" and token == "(" and closers):
+            closers.append("}" if token == "${" else ")")
+        elif kind == "close" or (kind == "op" and token == ")"):
+            if closers and closers[-1] == token:
+                closers.pop()
+        elif kind == "heredoc":
+            # The command being built is the carrier; it is the next one appended to found.
+            delim = re.sub(r"[\\'\"]", "", match.group("delim"))
+            pending_heredocs.append((delim, bool(match.group("dash")), len(found)))
+        if start is None:
+            start = match.start()
+        # (where the token starts in the command's joined text, where it starts in `text`)
+        segments.append((segments[-1][0] + len(parts[-1]) if segments else 0, match.start()))
+        parts.append(token)
+    finish("")
+    if pending_heredocs:
+        _read_heredocs(text, len(text), pending_heredocs, found, at, depth)
+    return found
+
+
+class _Segments:
+    """Maps an index of a command's text back to its index in the script it came from."""
+
+    def __init__(self, segments, skipped):
+        self.starts = [joined for joined, _ in segments]
+        self.raws = [raw for _, raw in segments]
+        self.skipped = skipped  # characters dropped from the front of the joined text
+
+    def raw(self, index):
+        index += self.skipped
+        k = max(bisect_right(self.starts, index) - 1, 0)
+        return self.raws[k] + index - self.starts[k]
+
+
+def _command(text, before, after, via):
+    """(chars dropped, Command fields) with leading reserved words dropped; None if empty."""
+    condition, shift = False, 0
+    while True:
+        head, _, rest = text.partition(" ")
+        if head in CONDITIONS:
+            condition = True
+        elif head not in RESERVED:
+            break
+        shift += len(text) - len(rest.lstrip())
+        text = rest.lstrip()
+    head = text.split(" ", 1)[0]
+    if not text or head in NOT_COMMANDS:
+        return None
+    return shift, (text, before, after, condition, via)
+
+
+def _read_heredocs(text, pos, pending, found, at, depth):
+    """Consume the bodies of pending heredocs starting at `pos`; nested scripts for shells."""
+    for delim, strip_tabs, owner in pending:
+        body_start = pos
+        while pos < len(text):
+            end = text.find("\n", pos)
+            end = len(text) if end == -1 else end
+            line = text[pos:end].rstrip("\r")
+            if line == delim or (strip_tabs and line.lstrip("\t") == delim):
+                body_end, pos = pos, end + 1
+                break
+            pos = end + 1
+        else:
+            body_end = pos = len(text)
+        carrier = _script_reader(found, owner)
+        if carrier is not None and depth < MAX_DEPTH:
+            body = text[body_start:body_end]
+            found.extend(_scan(body, at(body_start), "heredoc", depth + 1, None, carrier.offset))
+    pending.clear()
+    return pos
+
+
+def _script_reader(found, owner):
+    """The command that runs a heredoc body as a script: its owner (`ssh host bash -s <<EOF`),
+    or the shell a bare `cat <<EOF` pipes it into (`cat <<EOF | ssh host bash -s`)."""
+    carrier = found[owner] if owner < len(found) else None
+    if carrier is None:
+        return None
+    if reads_script_from_stdin(carrier.words):
+        return carrier
+    piped = [c for c in found[owner + 1 :] if c.via == carrier.via][:1]
+    bare_cat = [w for w in carrier.words if not w.startswith("<<")] in (["cat"], ["cat", "-"])
+    if bare_cat and carrier.after == "|" and piped and reads_script_from_stdin(piped[0].words):
+        return piped[0]
+    return None
+
+
+def _nested(command, local, at, depth):
+    """Commands of a script carried inside `command`'s words (ssh string, sh -c)."""
+    script = remote_script_words(command.text)
+    if script is None:
+        return []
+    via, spans = script
+    inner, outer = " ".join(value for value, _ in spans), []
+    for _, offsets in spans:
+        outer.extend(at(local.raw(o)) for o in offsets)
+        outer.append(outer[-1] + 1 if outer else command.offset)  # the joining space
+    return _scan(inner, 0, via, depth + 1, outer, command.offset)
+
+
+def is_compose_up(command_text):
+    """Whether a command is `docker compose ... up` (or docker-compose)."""
+    found = compose_subcommand(words(command_text))
+    return found is not None and found[0] == "up"
+
+
+def runs_compose_up(script):
+    """Whether a run: script brings containers up, nested scripts included."""
+    return any(is_compose_up(command.text) for command in parse_script(script))
+
+
+_FAILING_EXIT = re.compile(r"(exit|return)\s+([1-9][0-9]*|\"?\$\S+)|false")
+
+
+def fails_on_purpose(command_text):
+    """`exit 1`, `exit $rc`, `return 2`, `false`: a command that makes the script fail."""
+    return _FAILING_EXIT.fullmatch(command_text.strip().rstrip(";").strip()) is not None
+
+
+def has_fail_suppression(commands, index):
+    """Whether the failure of commands[index] is swallowed by what follows it.
+
+    True for a `||` fallback that does not fail on purpose: `|| true`, `|| :`,
+    `|| echo ...`, `|| exit 0`, also after a pipeline the command is in
+    (`curl ... | grep -q x || true`). A fallback on the same line that reaches
+    `exit N` (N != 0) or `false` (`|| { echo bad; exit 1; }`) keeps the failure.
+    (GitHub runs bash with -e, so `cmd; exit 0` does not hide cmd's failure.)
+
+    >>> script = parse_script("curl -f http://x/health || echo down")
+    >>> has_fail_suppression(script, 0), fail_suppression_offset(script, 0)
+    (True, 27)
+    """
+    return fail_suppression_offset(commands, index) is not None
+
+
+def fail_suppression_offset(commands, index):
+    """The offset of the fallback that swallows commands[index]'s failure, or None."""
+    level = [i for i in range(index, len(commands)) if commands[i].via == commands[index].via]
+    position = 0
+    while commands[level[position]].after in ("|", "|&") and position + 1 < len(level):
+        position += 1  # a pipeline's status is its last command's
+    if commands[level[position]].after != "||" or position + 1 >= len(level):
+        return None
+    for fallback in (commands[i] for i in level[position + 1 :]):
+        if fails_on_purpose(fallback.text):
+            return None
+        if fallback.after in ("\n", ""):
+            break
+    return commands[level[position + 1]].offset

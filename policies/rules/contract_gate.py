@@ -1,0 +1,202 @@
+"""A post-deploy contract check runs, no input can skip it, its bypass defaults to false.
+
+Rationale:
+    The data contracts are the non-negotiable rules from import to API output
+    (SPEC sections 1 and 5). Versions of the real deploy had an input that
+    let the dispatcher skip the check; ALLOW_CONTRACT_FAILURE is a temporary,
+    audited bypass that must default to false.
+
+Remediation:
+    After `docker compose up`, run `driftgate verify` (contracts group on) or
+    `scripts/contracts_check.py`, unconditionally, without `continue-on-error`
+    or `|| ...`; set ALLOW_CONTRACT_FAILURE only as
+    `${{ vars.ALLOW_CONTRACT_FAILURE || 'false' }}`.
+
+Accepts / rejects:
+    - Accepted contract checks, after the last `up` of the workflow (anywhere
+      when nothing runs `up`): `driftgate verify` whose groups include
+      `contracts` (no `--groups`, or one listing contracts), or a command
+      naming the file of the pack's `deploy.contract_check` (Cat-Scan:
+      `contracts_check.py`, run anywhere: `docker exec catscan-api python ...`),
+      nested scripts included (policies/lint/shell.py).
+    - Rejected, at the `up` word (else the `jobs` key): no such check (a check
+      before `up` does not count).
+    - Rejected on the check: a `||` fallback that does not `exit N` (N != 0)
+      or `false` (also on the command carrying it: ssh, `sh -c`);
+      `continue-on-error` not plainly false on its step or job; `--groups`
+      leaving out contracts; `--allow-contract-failure` (unless `=false`).
+    - Rejected, at the `if:`: a dispatch input other than the confirm input in
+      the check step's `if:` (or its job's, when that job is not the one
+      running `up`); at the env/with value: an input whose name or description
+      mentions contract, skip or bypass reaching the check step.
+    - Rejected anywhere in the workflow, for the bypass variable (pack
+      `deploy.contract_bypass_variable`): an `env:` setting it to true, to an
+      expression with `|| 'true'` (or `|| true`), or from a dispatch input;
+      in run: scripts `VAR=true`, `VAR=${{ inputs.x }}`, `${VAR:-true}`,
+      `${VAR-true}` (true also as 1, yes, on).
+    - Accepted for the bypass: `${{ vars.VAR || 'false' }}`, `${{ vars.VAR }}`,
+      `false`.
+
+Bad:
+    ```yaml
+    - name: Contracts
+      if: ${{ !inputs.skip_contracts }}
+      env:
+        ALLOW_CONTRACT_FAILURE: ${{ vars.ALLOW_CONTRACT_FAILURE || 'true' }}
+      run: docker exec catscan-api python scripts/contracts_check.py || true
+    ```
+
+Good:
+    ```yaml
+    - name: Post-deploy gate
+      env:
+        ALLOW_CONTRACT_FAILURE: ${{ vars.ALLOW_CONTRACT_FAILURE || 'false' }}
+      run: driftgate verify --target "$TARGET" --expected-sha "$GITHUB_SHA"
+    ```
+"""
+
+import re
+
+from ..lint.gates import Check, failure_problems, verify_arguments, verify_checks
+from ..lint.placement import (
+    all_steps,
+    carries_script,
+    commands_after,
+    commands_before,
+    flag_missing,
+    input_names,
+    placed_commands,
+    unique,
+    up_commands,
+)
+from ..lint.shell import words
+from ..lint.violation import flag_text, flag_value
+
+ID = "DG110"
+NAME = "contract-gate"
+SUMMARY = "A post-deploy contract check runs, no input can skip it, its bypass defaults to false."
+SEVERITY = "error"
+APPLIES_TO = "deploy"
+OPTIONS = {}
+REMEDIATION = "Run the contract check after `up`, unconditionally; default the bypass to 'false'."
+
+SKIP_WORDS = re.compile(r"contract|skip|bypass", re.IGNORECASE)
+TRUE = r"(?:true|1|yes|on)\b"
+NAMING_ONLY = (["echo"], ["printf"], ["cat"], ["ls"])  # commands that name the script, not run it
+
+
+def check_workflow(workflow, context):
+    bypass = context.pack.deploy.contract_bypass_variable
+    violations = list(_bypass_settings(workflow, bypass))
+    ups = up_commands(workflow)
+    candidates = (
+        commands_after(workflow, ups[-1]) if ups else list(placed_commands(all_steps(workflow)))
+    )
+    confirm = context.pack.deploy.confirm_input
+    checks = [
+        _with_skips(workflow, check, ups, confirm, bypass)
+        for check in _contract_checks(workflow, candidates, context)
+    ]
+    if not checks:
+        message = "no post-deploy contract check (driftgate verify or the contracts script)"
+        earlier = (
+            _contract_checks(workflow, commands_before(workflow, ups[-1]), context) if ups else ()
+        )
+        if any(check.relevant for check in earlier):
+            message += " (the contract check runs before `up`)"
+        violations.append(ups[-1].flag_up(message) if ups else flag_missing(workflow, message))
+    elif all(check.problems for check in checks):
+        violations.extend(problem for check in checks for problem in check.problems)
+    return unique(violations)
+
+
+def _contract_checks(workflow, commands, context):
+    yield from verify_checks(workflow, commands, frozenset({"contracts"}))
+    script = context.pack.deploy.contract_check
+    if not script:
+        return
+    script = script.rsplit("/", 1)[-1]  # the file, wherever the deploy runs it from
+    for placed in commands:
+        text = placed.command.text
+        if script not in text or verify_arguments(text) is not None or carries_script(placed):
+            continue
+        if words(text)[:1] not in NAMING_ONLY:
+            yield Check(placed, tuple(failure_problems(workflow, placed)))
+
+
+def _with_skips(workflow, check, ups, confirm_input, bypass):
+    """Add to a check's problems the ways a dispatcher can skip or bypass it."""
+    placed, problems = check.placed, list(check.problems)
+    arguments = verify_arguments(placed.command.text) or []
+    if any(_bypass_flag(argument) for argument in arguments):
+        problems.append(placed.flag("`--allow-contract-failure` hard-codes the contract bypass"))
+    inputs = workflow.dispatch_inputs
+    skippers = {
+        name
+        for name, spec in inputs.items()
+        if SKIP_WORDS.search(f"{name} {spec.get('description', '')}")
+    }
+    step, confirm = placed.step, {confirm_input}
+    job = workflow.job(step.job_id)
+    conditions = [(step.body, step.key_path)]
+    if job is not None and all(up.step.job_id != job.id for up in ups):
+        conditions.append((job.body, job.key_path))
+    for holder, path in conditions:
+        condition = holder.get("if")
+        if set(input_names(str(condition))) - confirm:
+            problems.append(
+                flag_value(
+                    holder, "if", f"{path}.if", "a dispatch input can skip the contract check"
+                )
+            )
+    for key in ("env", "with"):
+        mapping = step.body.get(key)
+        for name, value in mapping.items() if isinstance(mapping, dict) else ():
+            if name != bypass and set(input_names(str(value))) & skippers:
+                message = "an input meant to skip or bypass the contracts reaches the check"
+                problems.append(flag_value(mapping, name, f"{step.key_path}.{key}.{name}", message))
+    return Check(placed, tuple(problems))
+
+
+def _bypass_settings(workflow, bypass):
+    """Places that set the bypass variable to true, or let an input or a `|| 'true'` set it."""
+    holders = [(workflow.document, "")] + [(job.body, job.key_path) for job in workflow.jobs]
+    holders += [(step.body, step.key_path) for step in all_steps(workflow)]
+    for holder, path in holders:
+        env = holder.get("env")
+        if isinstance(env, dict) and bypass in env:
+            problem = _bad_value(env[bypass])
+            if problem:
+                key_path = f"{path}.env.{bypass}".lstrip(".")
+                yield flag_value(env, bypass, key_path, f"{bypass} {problem}")
+    name = re.escape(bypass)
+    pattern = re.compile(
+        rf"\b{name}=[\"']?(?:{TRUE}|\$\{{\{{[^}}]*inputs\.)|\$\{{{name}:?-[\"']?{TRUE}",
+        re.IGNORECASE,
+    )
+    for step in all_steps(workflow):
+        if step.run:
+            for match in pattern.finditer(step.run):
+                message = f"{bypass} defaults or is set to true (or from an input) in the script"
+                yield flag_text(step.body["run"], match.start(), f"{step.key_path}.run", message)
+
+
+def _bypass_flag(argument):
+    """`--allow-contract-failure` (or `--dg-...`), bare or `=` a value that is not false."""
+    name, equals, value = argument.partition("=")
+    if name not in ("--allow-contract-failure", "--dg-allow-contract-failure"):
+        return False
+    return not equals or value.strip().lower() not in ("false", "0", "no", "off", "")
+
+
+def _bad_value(value):
+    if value is True or re.fullmatch(TRUE, str(value).strip(), re.IGNORECASE):
+        return "is hard-coded true"
+    text = str(value)
+    if re.search(r"\|\|\s*['\"]?true\b", text):
+        return "defaults to true (`|| 'true'`)"
+    if re.search(r"\$\{\{\s*true\s*\}\}", text):
+        return "is hard-coded true"
+    if input_names(text):
+        return "is set from a dispatch input"
+    return None

@@ -1,0 +1,106 @@
+"""Deploys to one target queue: a concurrency group keyed by the target, never cancelled.
+
+Rationale:
+    With `cancel-in-progress: true`, a second dispatch kills a deploy half
+    way through `up --force-recreate`; without a group keyed by the target,
+    two deploys to one VM run at once (SPEC section 4, the January 2026
+    incident). Deploys to one target must queue.
+
+Remediation:
+    Add `concurrency: {group: deploy-${{ inputs.target }}, cancel-in-progress: false}`
+    at the top of the workflow (or on each deploying job).
+
+Accepts / rejects:
+    The deploying jobs are the jobs with a step running `docker compose ... up`
+    (every job when none does).
+    - Accepted: each deploying job is covered by the workflow-level
+      `concurrency` or its own, whose group (the string form, or `group:`) holds
+      a `${{ }}` expression using the pack's target input (`inputs.target`,
+      `github.event.inputs.target`), and `cancel-in-progress` is absent,
+      `false` or `${{ false }}`.
+    - Rejected, at the value: `cancel-in-progress` anything else (true, an
+      expression), at any level.
+    - Rejected, at the group: a group without the target, when no keyed group
+      covers the job; at the job's key: a deploying job with no concurrency.
+
+Bad:
+    ```yaml
+    concurrency:
+      group: deploy
+      cancel-in-progress: true
+    ```
+
+Good:
+    ```yaml
+    concurrency:
+      group: deploy-${{ inputs.target }}
+      cancel-in-progress: false
+    ```
+"""
+
+from ..lint.placement import input_names
+from ..lint.violation import flag_key, flag_value
+from ..lint.workflow import deploy_steps
+
+ID = "DG111"
+NAME = "deploy-concurrency"
+SUMMARY = "Deploys to one target queue: a concurrency group keyed by the target, never cancelled."
+SEVERITY = "error"
+APPLIES_TO = "deploy"
+OPTIONS = {}
+REMEDIATION = "Set `concurrency: {group: deploy-${{ inputs.target }}, cancel-in-progress: false}`."
+
+NOT_CANCELLING = ("false", "${{ false }}")
+
+
+def check_workflow(workflow, context):
+    target = context.pack.deploy.target_input
+    levels = [(workflow.document, "")] + [(job.body, job.key_path) for job in workflow.jobs]
+    for holder, path in levels:
+        concurrency = holder.get("concurrency")
+        if isinstance(concurrency, dict) and "cancel-in-progress" in concurrency:
+            value = concurrency["cancel-in-progress"]
+            if value is not False and str(value).strip() not in NOT_CANCELLING:
+                key_path = f"{path}.concurrency.cancel-in-progress".lstrip(".")
+                message = "cancel-in-progress can kill a deploy half way through `up`"
+                yield flag_value(concurrency, "cancel-in-progress", key_path, message)
+
+    deploying = {step.job_id for step in deploy_steps(workflow)}
+    jobs = [job for job in workflow.jobs if job.id in deploying] or workflow.jobs
+    top = _keyed(workflow.document, target)
+    for job in jobs:
+        if top or _keyed(job.body, target):
+            continue
+        unkeyed = [
+            (h, p)
+            for h, p in ((job.body, job.key_path), (workflow.document, ""))
+            if "concurrency" in h
+        ]
+        if unkeyed:
+            holder, path = unkeyed[0]
+            message = f"the concurrency group is not keyed by the {target} input"
+            yield _flag_group(holder, path, message)
+        else:
+            jobs_map = workflow.document["jobs"]
+            message = f"job {job.id} has no concurrency group keyed by the {target} input"
+            yield flag_key(jobs_map, job.id, job.key_path, message)
+
+
+def _group(holder):
+    concurrency = holder.get("concurrency")
+    if isinstance(concurrency, dict):
+        return concurrency.get("group")
+    return concurrency
+
+
+def _keyed(holder, target):
+    group = _group(holder)
+    return isinstance(group, str) and target in input_names(group) and "${{" in group
+
+
+def _flag_group(holder, path, message):
+    concurrency = holder["concurrency"]
+    prefix = f"{path}.concurrency".lstrip(".")
+    if isinstance(concurrency, dict) and "group" in concurrency:
+        return flag_value(concurrency, "group", f"{prefix}.group", message)
+    return flag_value(holder, "concurrency", prefix, message)

@@ -1,0 +1,89 @@
+"""No fixed sleep of 30 s or more as the wait before a health check; poll instead.
+
+Rationale:
+    The manual's "wait 60 s, then curl" is both too slow (the new container
+    usually answers within seconds) and too short (a slow start fails a good
+    deploy), and the old container can still answer after it (SPEC sections
+    1 and 2). A gate that polls until a deadline does neither.
+
+Remediation:
+    Remove the sleep; `driftgate verify` polls the health endpoint until the
+    expected SHA answers healthy or its `--deadline` passes.
+
+Accepts / rejects:
+    - Warned, at the `sleep`: a `sleep` with literal durations (`60`, `1m`,
+      `1.5m`, `90s`, `1h`, several summed: `sleep 1m 30s`) totalling at least
+      the `min_seconds` option (default 30), that runs after a
+      `docker compose ... up` (later in that script, or a later step) and
+      before a health check (`driftgate verify`, or a curl/wget/httpie of a URL
+      holding the pack's health path). Nested scripts count
+      (policies/lint/shell.py); so does a long sleep inside a polling loop.
+    - Not warned: shorter sleeps (poll intervals), a variable duration
+      (`sleep "$WAIT"`), sleeps before `up` or with no health check after
+      them, `timeout N ...`.
+
+Bad:
+    ```yaml
+    - run: ssh "$VM" 'docker compose pull && docker compose up -d --force-recreate'
+    - run: sleep 60 && curl -fsS http://localhost:8000/health
+    ```
+
+Good:
+    ```yaml
+    - run: ssh "$VM" 'docker compose pull && docker compose up -d --force-recreate'
+    - run: driftgate verify --target "$TARGET" --expected-sha "$GITHUB_SHA" --deadline 120
+    ```
+"""
+
+import re
+
+from ..lint.gates import is_health_fetch, verify_arguments
+from ..lint.placement import commands_after, first_up_per_step, unique
+from ..lint.shell import words
+
+ID = "DG113"
+NAME = "fixed-sleep"
+SUMMARY = "No fixed sleep of 30 s or more as the wait before a health check; poll instead."
+SEVERITY = "warning"
+APPLIES_TO = "deploy"
+OPTIONS = {"min_seconds": 30}
+REMEDIATION = "Replace the sleep with `driftgate verify`, which polls until a deadline."
+
+DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def check_workflow(workflow, context):
+    minimum = float(context.options.get("min_seconds", OPTIONS["min_seconds"]))
+    violations = []
+    for up in first_up_per_step(workflow):
+        checked_later = False  # walking backwards: is there a health check after this point?
+        for placed in reversed(commands_after(workflow, up)):
+            seconds = sleep_seconds(placed.command.text)
+            if checked_later and seconds is not None and seconds >= minimum:
+                message = f"fixed `sleep` of {seconds:g} s before the health check; poll instead"
+                violations.append(placed.flag(message))
+            checked_later = checked_later or _is_health_check(placed.command.text, context)
+    return unique(violations)
+
+
+def sleep_seconds(command_text):
+    """Seconds of a `sleep` with literal durations, else None.
+
+    >>> sleep_seconds("sleep 1m 30s"), sleep_seconds('sleep "$WAIT"')
+    (90.0, None)
+    """
+    found = words(command_text)
+    if not found or found[0].rsplit("/", 1)[-1] != "sleep" or len(found) < 2:
+        return None
+    total = 0.0
+    for argument in found[1:]:
+        match = DURATION.fullmatch(argument)
+        if match is None:
+            return None
+        total += float(match.group(1)) * UNIT_SECONDS[match.group(2)]
+    return total
+
+
+def _is_health_check(text, context):
+    return verify_arguments(text) is not None or is_health_fetch(text, context.pack.health_path)

@@ -1,0 +1,63 @@
+"""The pack's images take their tag from the tag variable in the form that fails if unset.
+
+Rationale:
+    The real compose file had `${IMAGE_TAG:-latest}`: with the variable unset,
+    compose silently runs `latest`, which maps to no commit (SPEC section 3).
+    `${IMAGE_TAG:?...}` stops compose instead.
+
+Remediation:
+    Write the image as `<registry>/<name>:${IMAGE_TAG:?set IMAGE_TAG to sha-<7 hex>}`.
+
+Accepts / rejects:
+    The pack's images: services whose image's last path part is one of the
+    pack's image names, or whose `container_name` is one of the pack's host
+    containers.
+    - Accepted: `<repository>:${VAR:?message}` or `<repository>:${VAR?message}`
+      where VAR is the pack's tag variable and the interpolation is the whole tag.
+    - Rejected, at the image value: no tag, a literal tag (`latest` or any
+      other), `${VAR:-x}` / `${VAR-x}`, `${VAR:+x}`, `${VAR}` / `$VAR` (unset
+      becomes empty), another variable, text around the interpolation, a digest
+      instead of a tag.
+    - Rejected, at the service key: an app service with no `image:` (built).
+    The judgement is `driftgate.policies.compose.image_tag_problem` (one image)
+    and `compose_text_problems` (a compose file's text, for the verify host check).
+
+Bad:
+    ```yaml
+    services:
+      api:
+        image: europe-west1-docker.pkg.dev/catscan/catscan/catscan-api:${IMAGE_TAG:-latest}
+    ```
+
+Good:
+    ```yaml
+    services:
+      api:
+        image: europe-west1-docker.pkg.dev/catscan/catscan/catscan-api:${IMAGE_TAG:?set IMAGE_TAG}
+    ```
+"""
+
+from ..compose import image_tag_findings
+from ..lint.violation import flag_key, flag_value
+
+ID = "DG401"
+NAME = "image-tag-required"
+SUMMARY = "The pack's images take their tag from the tag variable in the form that fails if unset."
+SEVERITY = "error"
+APPLIES_TO = "compose"
+OPTIONS = {}
+REMEDIATION = "Tag the image with `${IMAGE_TAG:?set IMAGE_TAG}` (no default, no literal tag)."
+
+
+def check_compose(document, context):
+    services = document.get("services")
+    if not isinstance(services, dict):
+        return
+    images, containers = context.pack.images, context.pack.host.containers
+    for name, service, problem in image_tag_findings(
+        services, images.names, images.tag_variable, containers
+    ):
+        if isinstance(service.get("image"), str):
+            yield flag_value(service, "image", f"services.{name}.image", problem)
+        else:
+            yield flag_key(services, name, f"services.{name}", f"service {name}: {problem}")

@@ -1,0 +1,102 @@
+"""The deploy pulls prebuilt images and never builds them.
+
+Rationale:
+    Images built on the VM (`docker-compose build`, `up --build`) are not the
+    images the build workflow tested and pushed, and their tag no longer maps
+    to one commit (SPEC section 4). The deploy pulls the `sha-<7 hex>` images
+    the build workflow pushed.
+
+Remediation:
+    Run `docker compose pull` before `docker compose up -d --force-recreate`,
+    and remove every build from the deploy workflow.
+
+Accepts / rejects:
+    Every run: script is read, nested scripts included (ssh heredocs, ssh and
+    `gcloud compute ssh --command` strings, `sh -c`; see policies/lint/shell.py).
+    - Rejected, at the command: `docker build`, `docker buildx build|bake`,
+      `docker image build`, `docker compose build`, `docker-compose build`.
+    - Rejected, at the `up` word: `docker compose ... up --build`, and an `up`
+      with no `docker compose pull` / `docker-compose pull` before it (earlier
+      in the same script, or in an earlier step or upstream job).
+    - Rejected, at `uses`: a `docker/build-push-action` step.
+    - Accepted as the pull: `compose pull`, or `up --pull always` itself.
+    - Not seen: builds in script files (`./deploy.sh`) or behind variables.
+
+Bad:
+    ```yaml
+    - run: |
+        ssh "$VM" 'cd /opt/catscan && docker-compose build && docker-compose up -d'
+    ```
+
+Good:
+    ```yaml
+    - run: |
+        ssh "$VM" bash -s <<'REMOTE'
+        cd /opt/catscan
+        docker compose -f docker-compose.gcp.yml pull
+        docker compose -f docker-compose.gcp.yml up -d --force-recreate
+        REMOTE
+    ```
+"""
+
+from ..lint.placement import all_steps, placed_commands, steps_before, unique
+from ..lint.shell import compose_subcommand, words
+from ..lint.violation import flag_value
+
+ID = "DG107"
+NAME = "prebuilt-images"
+SUMMARY = "The deploy pulls prebuilt images and never builds them."
+SEVERITY = "error"
+APPLIES_TO = "deploy"
+OPTIONS = {}
+REMEDIATION = "Use `docker compose pull` then `up -d --force-recreate`; build nothing on deploy."
+
+DOCKER_BUILDS = (["build"], ["buildx", "build"], ["buildx", "bake"], ["image", "build"])
+
+
+def check_workflow(workflow, context):
+    violations = []
+    for step in all_steps(workflow):
+        if step.uses and step.uses.split("@")[0] == "docker/build-push-action":
+            message = "the deploy builds an image (docker/build-push-action)"
+            violations.append(flag_value(step.body, "uses", f"{step.key_path}.uses", message))
+    first_pull = {}  # step key path -> index of its first pull command
+    commands = list(placed_commands(all_steps(workflow)))
+    for placed in commands:
+        compose = compose_subcommand(words(placed.command.text))
+        if compose and (compose[0] == "pull" or compose[0] == "up" and _pulls(compose[1])):
+            first_pull.setdefault(placed.step.key_path, placed.index)
+    for placed in commands:
+        found = words(placed.command.text)
+        compose = compose_subcommand(found)
+        if _docker_build(found) or (compose and compose[0] == "build"):
+            violations.append(placed.flag("the deploy builds images instead of pulling them"))
+        elif compose and compose[0] == "up":
+            if "--build" in compose[1]:
+                violations.append(placed.flag_up("`up --build` builds images on the deploy"))
+            elif not _pulled_before(workflow, placed, first_pull):
+                message = "containers are brought up without `docker compose pull` first"
+                violations.append(placed.flag_up(message))
+    return unique(violations)
+
+
+def _pulled_before(workflow, placed, first_pull):
+    if first_pull.get(placed.step.key_path, placed.index + 1) <= placed.index:
+        return True
+    return any(step.key_path in first_pull for step in steps_before(workflow, placed.step))
+
+
+def _docker_build(found):
+    if not found or found[0].rsplit("/", 1)[-1] != "docker":
+        return False
+    rest = [w for w in found[1:] if not w.startswith("-")]
+    return any(rest[: len(build)] == build for build in DOCKER_BUILDS)
+
+
+def _pulls(up_arguments):
+    for index, argument in enumerate(up_arguments):
+        if argument == "--pull=always":
+            return True
+        if argument == "--pull" and up_arguments[index + 1 : index + 2] == ["always"]:
+            return True
+    return False

@@ -1,0 +1,255 @@
+"""The gate's outputs end to end: contract bypass, GitHub summary and annotations,
+Pushgateway, and the secrets canary searched in every output."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
+from psycopg import conninfo
+
+from driftgate.checks.pushgateway import push_verdict
+from driftgate.reference_target import ReferenceTarget
+
+CANARY_PASSWORD = "canary-pw-7f3e9a41"
+CANARY_TOKEN = "canary-token-5b2c8d17"
+REQUIREMENT_ID = "test_contracts.py::test_contract[active-buyers]"
+
+
+@pytest.fixture
+def contract_dsn(contract_schema, monkeypatch):
+    """DRIFTGATE_DSN: the empty contract schema (no active buyers: a real contract FAIL),
+    reached with a canary password (trust auth on the test server ignores it)."""
+    dsn, schema = contract_schema
+    planted = conninfo.make_conninfo(
+        dsn, password=CANARY_PASSWORD, options=f"-csearch_path={schema}"
+    )
+    monkeypatch.setenv("DRIFTGATE_DSN", planted)
+    return planted
+
+
+@pytest.fixture
+def github(tmp_path, monkeypatch):
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    return summary
+
+
+def run_gate(verify, production, staging, tmp_path, groups, *extra):
+    artifact = tmp_path / "verify.json"
+    code, out, err = verify(
+        *target_args(production, staging, "--groups", groups, "--json-out", artifact, *extra)
+    )
+    return code, out, err, read_json(artifact)
+
+
+def test_contract_failure_fails_the_gate(verify, production, staging, tmp_path, contract_dsn):
+    code, out, _, document = run_gate(verify, production, staging, tmp_path, "health,contracts")
+    assert code == 1
+    assert REQUIREMENT_ID in document["failures"]
+    contracts = document["contracts"]
+    assert set(contracts) >= {"timestamp", "days", "strict", "buyer_filter", "results", "summary"}
+    assert contracts["summary"]["fail"] >= 1 and contracts["bypassed"] is False
+    assert contracts["results"][0]["status"] == "FAIL"
+    assert "gate FAILED" in out
+
+
+def test_bypass_passes_contract_failures_loudly(
+    verify, production, staging, tmp_path, contract_dsn, github
+):
+    code, out, _, document = run_gate(
+        verify, production, staging, tmp_path, "health,contracts", "--allow-contract-failure"
+    )
+    assert code == 0
+    assert document["passed"] is True and document["bypassed"] is True
+    bypassed = document["contracts"]["bypassed_contracts"]
+    assert [c["contract_id"] for c in bypassed] == ["active-buyers"]
+    assert document["contracts"]["bypassed"] is True
+    assert "CONTRACT FAILURES BYPASSED (ALLOW_CONTRACT_FAILURE=true)" in out
+    assert "::warning title=driftgate%3A contract failure BYPASSED::" + REQUIREMENT_ID in out
+    assert "::warning title=driftgate%3A ALLOW_CONTRACT_FAILURE=true::" in out
+    assert "::error" not in out
+    summary = github.read_text("utf-8")
+    assert "PASSED with contract failures BYPASSED" in summary
+    assert "> [!WARNING]" in summary and "| active-buyers |" in summary
+
+
+@pytest.mark.parametrize("broken", ["health", "promotion"])
+def test_bypass_never_covers_health_or_promotion(
+    verify, production, staging, tmp_path, contract_dsn, github, monkeypatch, broken
+):
+    monkeypatch.setenv("ALLOW_CONTRACT_FAILURE", "true")
+    (production if broken == "health" else staging).sha = OLD_SHA
+    code, out, _, document = run_gate(
+        verify, production, staging, tmp_path, "health,promotion,contracts", "--deadline", "0.5"
+    )
+    assert code == 1
+    assert document["passed"] is False and document["bypassed"] is False
+    assert any(f.startswith(f"test_{broken}.py::") for f in document["failures"])
+    assert REQUIREMENT_ID in document["failures"]
+    assert f"::error title=driftgate verify::test_{broken}.py::" in out
+    assert "FAILED" in github.read_text("utf-8")
+
+
+def test_step_summary_and_annotations_on_failure(verify, production, staging, tmp_path, github):
+    github.write_text("earlier step\n", "utf-8")
+    production.set_mode("db-down")
+    code, out, _, _ = run_gate(verify, production, staging, tmp_path, "health", "--deadline", "1")
+    assert code == 1
+    summary = github.read_text("utf-8")
+    assert summary.startswith("earlier step\n## driftgate verify: production @ `94e9cbb0d1c2`")
+    assert "| `test_health.py::test_healthy_with_database` | ❌ failed |" in summary
+    assert "| `test_health.py::test_reachable` | ✅ passed |" in summary
+    errors = [line for line in out.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 2  # the healthy-with-database part and the expected-SHA verdict
+    assert "test_healthy_with_database: database_exists is not true" in errors[0]
+
+
+def test_no_github_output_outside_actions(verify, production, staging, tmp_path):
+    production.set_mode("db-down")
+    code, out, _, _ = run_gate(verify, production, staging, tmp_path, "health", "--deadline", "0.5")
+    assert code == 1 and "::error" not in out
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def pushgateway(tmp_path):
+    """A real Prometheus Pushgateway on loopback."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "prometheus-pushgateway",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--persistence.file={tmp_path / 'pg.data'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/-/ready", timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("prometheus-pushgateway did not start on loopback", pytrace=False)
+    yield url
+    process.terminate()
+    process.wait(timeout=5)
+
+
+def metrics(url):
+    with urllib.request.urlopen(url + "/metrics", timeout=2) as response:
+        return response.read().decode()
+
+
+def test_push_verdict_to_a_real_pushgateway(pushgateway):
+    push_verdict(pushgateway, "production", NEW_SHA, passed=True, bypassed=False)
+    text = metrics(pushgateway)
+    labels = 'instance="",job="driftgate_verify",sha="94e9cbb",target="production"'
+    assert f"driftgate_verify_passed{{{labels}}} 1" in text
+    assert f"driftgate_verify_contract_bypass{{{labels}}} 0" in text
+    lines = text.splitlines()
+    stamp = next(x for x in lines if x.startswith("driftgate_verify_timestamp_seconds{"))
+    assert abs(float(stamp.split()[-1]) - time.time()) < 60
+
+
+def test_gate_pushes_its_verdict(verify, production, staging, tmp_path, pushgateway):
+    production.sha = OLD_SHA
+    code, _, _, _ = run_gate(
+        verify,
+        production,
+        staging,
+        tmp_path,
+        "health",
+        "--deadline",
+        "0.3",
+        "--pushgateway",
+        pushgateway,
+    )
+    assert code == 1
+    assert 'driftgate_verify_passed{instance="",job="driftgate_verify",sha="94e9cbb"' in metrics(
+        pushgateway
+    )
+
+
+def test_failed_push_is_a_warning_not_a_verdict(verify, production, staging, tmp_path, github):
+    code, out, err, document = run_gate(
+        verify,
+        production,
+        staging,
+        tmp_path,
+        "health",
+        "--pushgateway",
+        f"http://127.0.0.1:{free_port()}",
+    )
+    assert code == 0 and document["passed"] is True
+    assert "driftgate: warning: push to Pushgateway failed" in err
+    assert "::warning title=driftgate%3A Pushgateway::" in out
+
+
+def test_secrets_canary_appears_in_no_output(production, tmp_path, contract_dsn):
+    """A real process, every output: console, JUnit, JSON artifact, step summary.
+
+    The token env var holds a canary, and a second "secret" is planted that is a
+    phrase the promotion failure really prints, to prove the scrubbing itself.
+    """
+    with ReferenceTarget(sha=OLD_SHA) as staging:
+        summary, artifact, junit = (tmp_path / n for n in ("summary.md", "v.json", "j.xml"))
+        env = {
+            **os.environ,
+            "DRIFTGATE_DSN": contract_dsn,
+            "DRIFTGATE_API_TOKEN": CANARY_TOKEN,
+            "PLANTED_SECRET": "must already run",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(summary),
+        }
+        for name in ("GITHUB_SHA", "ALLOW_CONTRACT_FAILURE", "DRIFTGATE_GROUPS"):
+            env.pop(name, None)
+        command = [
+            sys.executable,
+            "-m",
+            "driftgate",
+            "verify",
+            *target_args(production, staging),
+            "--groups",
+            "health,promotion,contracts",
+            "--deadline",
+            "0.5",
+            "--token-env",
+            "DRIFTGATE_API_TOKEN",
+            "--json-out",
+            str(artifact),
+            "--junitxml",
+            str(junit),
+        ]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        # The planted phrase only becomes a secret for a second run that names it.
+        command[command.index("DRIFTGATE_API_TOKEN")] = "PLANTED_SECRET"
+        planted = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and planted.returncode == 1, done.stdout + done.stderr
+    outputs = {
+        "console": done.stdout + done.stderr + planted.stdout + planted.stderr,
+        "junit": junit.read_text("utf-8"),
+        "artifact": artifact.read_text("utf-8"),
+        "summary": summary.read_text("utf-8"),
+    }
+    assert "must already run" in done.stdout  # the phrase is real output when not secret
+    for name, text in outputs.items():
+        assert CANARY_TOKEN not in text, name
+        assert CANARY_PASSWORD not in text, name
+        assert "***" in text, name  # the planted phrase was scrubbed from this output
+    assert "must already run" not in planted.stdout + planted.stderr
+    assert "must already run" not in outputs["junit"] + outputs["artifact"]

@@ -1,0 +1,175 @@
+"""`driftgate verify` end to end against reference targets on loopback.
+
+A deploy that flips mid-poll passes; one that never flips fails at the
+deadline; production fails when staging runs another SHA; exit codes 0/1/2;
+the JSON artifact; and the servers only ever saw GET.
+"""
+
+import time
+
+import pytest
+from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
+
+from driftgate.reference_target import ReferenceTarget
+
+HEALTH_IDS = [
+    "test_health.py::test_reachable",
+    "test_health.py::test_payload_shape",
+    "test_health.py::test_sha_parseable",
+    "test_health.py::test_version_agrees",
+    "test_health.py::test_healthy_with_database",
+    "test_health.py::test_answers_expected_sha",
+    "test_health.py::test_time_recorded",
+]
+PROMOTION_ID = "test_promotion.py::test_promotion_source_runs_expected_sha"
+
+
+def gate(verify, production, staging, tmp_path, groups, *extra):
+    """Run the gate on production (staging as its source): (code, console, artifact or None)."""
+    artifact = tmp_path / "verify.json"
+    args = target_args(production, staging, "--groups", groups, "--json-out", artifact, *extra)
+    code, out, err = verify(*args)
+    return code, out + err, read_json(artifact) if artifact.exists() else None
+
+
+def outcomes(document):
+    return {check["id"]: check["outcome"] for check in document["checks"]}
+
+
+def test_deploy_flipping_mid_poll_passes(verify, production, staging, tmp_path):
+    production.sha = OLD_SHA
+    production.deploy(NEW_SHA, after=0.4, downtime=0.2)
+    code, out, document = gate(verify, production, staging, tmp_path, "health,promotion")
+    assert code == 0, out
+    assert document["passed"] is True and document["bypassed"] is False
+    assert outcomes(document) == {**dict.fromkeys(HEALTH_IDS, "passed"), PROMOTION_ID: "passed"}
+    assert document["deployed"]["git_sha"] == NEW_SHA[:8]
+    assert 0.4 <= document["timings"]["seconds_to_verdict"] <= 2.0
+    assert "gate PASSED" in out
+    assert production.methods_seen() == {"GET"} and staging.methods_seen() == {"GET"}
+
+
+def test_deploy_that_never_flips_fails_at_the_deadline(verify, production, staging, tmp_path):
+    production.sha = OLD_SHA
+    artifact = tmp_path / "verify.json"
+    started = time.monotonic()
+    code, out, _ = verify(
+        *target_args(production, staging, "--groups", "health", "--json-out", artifact)
+    )
+    elapsed = time.monotonic() - started
+    assert code == 1
+    assert elapsed < 2 + 1.5  # the deadline, plus pytest's own run
+    document = read_json(artifact)
+    results = outcomes(document)
+    assert results["test_health.py::test_answers_expected_sha"] == "failed"
+    assert results["test_health.py::test_healthy_with_database"] == "passed"
+    assert document["failures"] == ["test_health.py::test_answers_expected_sha"]
+    failed = next(c for c in document["checks"] if c["outcome"] == "failed")
+    assert f"deployed SHA {OLD_SHA[:8]} is not the expected {NEW_SHA}" in failed["message"]
+    assert document["deployed"]["git_sha"] == OLD_SHA[:8]
+    assert document["timings"]["seconds_to_verdict"] is None
+    assert "test_answers_expected_sha" in out and "gate FAILED" in out
+
+
+def test_production_fails_when_staging_runs_another_sha(verify, production, tmp_path):
+    with ReferenceTarget(sha=OLD_SHA) as staging:
+        artifact = tmp_path / "verify.json"
+        code, out, _ = verify(
+            *target_args(
+                production, staging, "--groups", "health,promotion", "--json-out", artifact
+            )
+        )
+    assert code == 1
+    document = read_json(artifact)
+    assert document["failures"] == [PROMOTION_ID]
+    promotion = document["deployed"]["promotion"]
+    assert promotion["source"] == "staging" and promotion["deployed_sha"] == OLD_SHA[:8]
+    assert "promotion: staging" in out and "must already run" in out
+
+
+def test_staging_has_no_promotion_source(verify, staging, tmp_path):
+    artifact = tmp_path / "verify.json"
+    code, _, _ = verify(
+        "--target",
+        "staging",
+        "--expected-sha",
+        NEW_SHA,
+        "--base-url",
+        staging.url,
+        "--groups",
+        "promotion",
+        "--json-out",
+        artifact,
+    )
+    assert code == 0
+    document = read_json(artifact)
+    assert document["deployed"]["promotion"] == {
+        "source": None,
+        "note": "staging has no promotion source",
+    }
+
+
+@pytest.mark.parametrize(
+    ("mode", "failing"),
+    [
+        ("db-down", "test_healthy_with_database"),
+        ("unknown", "test_sha_parseable"),
+        ("disagree", "test_version_agrees"),
+        ("wrong-types", "test_payload_shape"),
+        ("garbage", "test_reachable"),
+    ],
+)
+def test_each_health_part_fails_under_its_own_id(
+    verify, production, staging, tmp_path, mode, failing
+):
+    production.set_mode(mode)
+    artifact = tmp_path / "verify.json"
+    code, _, _ = verify(
+        *target_args(
+            production, staging, "--groups", "health", "--deadline", "0.5", "--json-out", artifact
+        )
+    )
+    assert code == 1
+    results = outcomes(read_json(artifact))
+    assert results[f"test_health.py::{failing}"] == "failed"
+    assert results["test_health.py::test_answers_expected_sha"] == "failed"
+    assert results["test_health.py::test_time_recorded"] == "passed"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "prod", "--expected-sha", NEW_SHA], "unknown target 'prod'"),
+        (["--target", "production", "--expected-sha", "not-a-sha"], "not a commit SHA"),
+        (
+            ["--target", "production", "--expected-sha", NEW_SHA, "--base-url", "file:///etc"],
+            "--base-url: not an http(s) URL",
+        ),
+        (["--target", "production", "--expected-sha", NEW_SHA, "--deadline", "0"], "--deadline"),
+        (["--target", "production", "--expected-sha", NEW_SHA, "--groups", "smoke"], "--groups"),
+        (["--target", "production"], "no expected SHA"),
+    ],
+)
+def test_config_errors_exit_2_with_one_line(verify, tmp_path, args, message):
+    artifact = tmp_path / "verify.json"
+    code, out, err = verify(*args, "--json-out", artifact)
+    assert code == 2
+    assert err.startswith("driftgate: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert out == "" and not artifact.exists()
+
+
+def test_usage_error_exits_2(capsys):
+    from driftgate.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["verify", "--no-such-option"])
+    assert info.value.code == 2
+
+
+def test_expected_sha_from_github_sha(verify, production, staging, monkeypatch):
+    monkeypatch.setenv("GITHUB_SHA", NEW_SHA)
+    code, _, err = verify(
+        "--target", "staging", "--base-url", staging.url, "--groups", "health", "--deadline", "1"
+    )
+    assert code == 0, err

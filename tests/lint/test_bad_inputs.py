@@ -1,0 +1,123 @@
+"""Unusable files: one line naming the file (and line), the others still linted, exit 2.
+
+Each case writes one bad file next to a good workflow with a finding, and
+checks the whole contract: exit 2, exactly one error line on stderr naming
+the file, the good file's finding still reported, no traceback.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from driftgate.policies.yamlsource import MAX_FILE_BYTES
+from lint_samples import CI_WITH_PUSH
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+)
+
+
+def make_bad(kind, path):
+    """Create a bad file of `kind` at `path`; the fragment its error must contain."""
+    if kind == "malformed":
+        path.write_text("on:\n  push:\njobs: [unclosed\n")
+        return f"{path.name}:4: invalid YAML"
+    if kind == "not-a-mapping":
+        path.write_text("- just\n- a list\n")
+        return f"{path.name}:1: the root is not a mapping (found a list)"
+    if kind == "empty":
+        path.write_text("# nothing\n")
+        return f"{path.name}: the root is not a mapping (found an empty document)"
+    if kind == "alias-bomb":
+        path.write_text(BOMB)
+        return "YAML aliases expand past"
+    if kind == "huge":
+        path.write_text("a: b\n" * (MAX_FILE_BYTES // 5 + 10))
+        return "file is larger than 2 MiB"
+    if kind == "binary":
+        path.write_bytes(b"on: push\n\x00\x01\x02")
+        return "binary file"
+    if kind == "not-utf8":
+        path.write_bytes(b"on: push\nname: \xff\xfe\n")
+        return "not UTF-8"
+    if kind == "fifo":  # a read would block forever: must not hang
+        os.mkfifo(path)
+        return "not a regular file"
+    if kind == "dangling-symlink":
+        path.symlink_to(path.parent / "gone.yml")
+        return "cannot read"
+    if kind == "missing":
+        return f"{path.name}: no such file or directory"
+    if kind == "multi-document":
+        path.write_text("on: push\n---\non: pull_request\n")
+        return "single YAML document"
+    if kind == "deep-nesting":
+        path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+        return "invalid YAML"
+    raise AssertionError(kind)
+
+
+KINDS = [
+    "malformed",
+    "not-a-mapping",
+    "empty",
+    "alias-bomb",
+    "huge",
+    "binary",
+    "not-utf8",
+    "fifo",
+    "dangling-symlink",
+    "missing",
+    "multi-document",
+    "deep-nesting",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_file_is_one_error_line_and_the_others_are_still_linted(
+    kind, fake_rules, tmp_path, run_cli
+):
+    good = tmp_path / "good.yml"
+    good.write_text(CI_WITH_PUSH)
+    bad = tmp_path / "bad.yml"
+    fragment = make_bad(kind, bad)
+    code, out, err = run_cli("lint", "--format", "text", bad, good)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("driftgate: error: ") and str(bad) in lines[0]
+    assert fragment in lines[0]
+    assert f"{good}:3:3: DG901 error: push trigger [no-push]" in out
+    assert "Traceback" not in err + out
+
+
+def test_bad_config_stops_before_linting(fake_rules, repo, run_cli):
+    root = repo({"driftgate.yaml": "rules:\n  DG999: {enabled: false}\n"})
+    code, out, err = run_cli("lint", root)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"driftgate: error: {root / 'driftgate.yaml'}:2: rules.DG999: unknown rule "
+        "(see `driftgate rules`)"
+    ]
+
+
+@pytest.mark.parametrize("kind", ["malformed", "alias-bomb", "binary", "missing"])
+def test_end_to_end_bad_input(kind, tmp_path):
+    """The real console script in a subprocess: exit 2, one line, other files linted."""
+    good = tmp_path / ".github" / "workflows" / "ci.yml"
+    good.parent.mkdir(parents=True)
+    good.write_text("on: [pull_request]\njobs: {}\n")
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    fragment = make_bad(kind, bad)
+    driftgate = os.path.join(os.path.dirname(sys.executable), "driftgate")
+    proc = subprocess.run(
+        [driftgate, "lint", "--format", "json", str(bad), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and fragment in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert '"files": 1' in proc.stdout  # the good file was linted

@@ -1,0 +1,73 @@
+"""Fixtures for the exporter tests: reference targets and the Prometheus binaries on loopback."""
+
+import os
+import socket
+import threading
+
+import pytest
+from driftgate.monitor.server import Exporter, serve
+
+from driftgate.reference_target import ReferenceTarget
+
+SHA_A = "94e9cbb0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6"
+SHA_B = "aaaaaaa0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6"
+PROMTOOL = "/usr/bin/promtool"
+PROMETHEUS = "/usr/bin/prometheus"
+PUSHGATEWAY = "/usr/bin/prometheus-pushgateway"
+
+
+def require_binary(path, package):
+    """Fail (never skip) when a binary CI needs is missing."""
+    __tracebackhide__ = True
+    if not os.access(path, os.X_OK):
+        pytest.fail(
+            f"{path} is missing: install Debian's {package!r} package (apt-get install {package})"
+        )
+    return path
+
+
+@pytest.fixture
+def promtool():
+    return require_binary(PROMTOOL, "prometheus")
+
+
+@pytest.fixture
+def reference_targets():
+    """A factory of started ReferenceTargets, all stopped at teardown."""
+    started = []
+
+    def start(sha=SHA_A, **kwargs):
+        target = ReferenceTarget(sha=sha, **kwargs).start()
+        started.append(target)
+        return target
+
+    yield start
+    for target in started:
+        target.stop()
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def running_exporter():
+    """start(config, mode) -> (exporter, base URL) on a free loopback port; stopped at teardown."""
+    running = []
+
+    def start(config, mode="poll"):
+        exporter = Exporter(config, mode=mode).start()
+        server = serve(exporter, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        running.append((exporter, server))
+        return exporter, f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for exporter, server in running:
+        server.shutdown()
+        server.server_close()
+        exporter.stop()

@@ -1,0 +1,191 @@
+"""The exporter over real HTTP on loopback: both modes, hostile neighbours, promtool on a scrape."""
+
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import SHA_A, SHA_B
+from driftgate.monitor.config import build_config
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def get(url, method="GET"):
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def samples(text, name):
+    """{target: value} (or {labels tuple: value} for multi-label metrics) of one metric."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                found[sample.labels.get("target")] = (sample.labels, sample.value)
+    return found
+
+
+def scrape_until(base, condition, timeout=5.0):
+    """Scrape /metrics until `condition(text)` holds; return that text."""
+    __tracebackhide__ = True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = get(base + "/metrics")[1]
+        if condition(text):
+            return text
+        time.sleep(0.05)
+    raise AssertionError(f"/metrics never satisfied the condition within {timeout} s")
+
+
+def probed(count, name="driftgate_deployed_info"):
+    return lambda text: len(samples(text, name)) == count
+
+
+def test_poll_mode_serves_every_target(reference_targets, running_exporter):
+    staging, production = reference_targets(SHA_B), reference_targets(SHA_A)
+    config = build_config(
+        overrides={"staging": staging.url, "production": production.url}, interval=0.2
+    )
+    _, base = running_exporter(config)
+    text = scrape_until(base, probed(2))
+    info = samples(text, "driftgate_deployed_info")
+    assert info["staging"][0]["sha"] == SHA_B[:7]
+    assert info["production"][0]["sha"] == SHA_A[:7]
+    assert "driftgate_target_info" in text
+
+
+def test_sha_change_is_visible_within_one_interval_and_the_old_sha_goes(
+    reference_targets, running_exporter
+):
+    production = reference_targets(SHA_A)
+    config = build_config(
+        overrides={"production": production.url, "staging": production.url}, interval=0.3
+    )
+    _, base = running_exporter(config)
+    scrape_until(base, lambda text: SHA_A[:7] in text)
+    production.deploy(SHA_B)
+    changed_at = time.monotonic()
+    text = scrape_until(base, lambda text: SHA_B[:7] in text, timeout=3)
+    assert time.monotonic() - changed_at < 0.3 + 0.5  # one interval (+ the probe and scrape)
+    assert SHA_A[:7] not in text
+    assert samples(text, "driftgate_deploys_observed_total")["production"][1] == 1
+
+
+def test_hostile_targets_do_not_stall_the_healthy_one(
+    reference_targets, running_exporter, closed_port
+):
+    healthy = reference_targets(SHA_A)
+    hostile = {}
+    for mode in ("slow", "slow-body", "endless", "huge", "garbage", "redirect"):
+        hostile[mode] = reference_targets(slow_seconds=30.0)
+        hostile[mode].set_mode(mode)
+    urls = {name: target.url for name, target in hostile.items()}
+    urls["closed"] = f"http://127.0.0.1:{closed_port}"
+    urls["unresolvable"] = "http://nothing.invalid"
+    urls["healthy"] = healthy.url
+    config = _config_with(urls, interval=10.0, timeout=1.5, workers=4)
+    started = time.monotonic()
+    _, base = running_exporter(config)
+    text = scrape_until(base, lambda text: "healthy" in samples(text, "driftgate_probe_success"))
+    # 8 other targets on 4 workers: the hostile ones cost their own timeout, not the healthy one's.
+    assert time.monotonic() - started < 1.5 * 2 + 0.5
+    assert samples(text, "driftgate_probe_success")["healthy"][1] == 1
+    text = scrape_until(base, probed(9, "driftgate_probe_success"))
+    success = samples(text, "driftgate_probe_success")
+    assert {name for name, (_, value) in success.items() if value == 1} == {"healthy"}
+    errors = {
+        (labels["target"], labels["reason"])
+        for family in text_string_to_metric_families(text)
+        for labels, value in [(s.labels, s.value) for s in family.samples]
+        if family.name == "driftgate_probe_errors" and value > 0
+    }
+    assert errors == {
+        ("slow", "timeout"),
+        ("slow-body", "timeout"),
+        ("endless", "too_large"),
+        ("huge", "too_large"),
+        ("garbage", "not_json"),
+        ("redirect", "redirect"),
+        ("closed", "refused"),
+        ("unresolvable", "refused"),
+    }
+
+
+def _config_with(urls, **settings):
+    import tempfile
+    from pathlib import Path
+
+    lines = ["version: 1"] + [f"{key}: {value}" for key, value in settings.items()] + ["targets:"]
+    lines += [f"  {name}:\n    base_url: {url}" for name, url in urls.items()]
+    path = Path(tempfile.mkdtemp()) / "monitor.yml"
+    path.write_text("\n".join(lines) + "\n")
+    return build_config(config_path=path)
+
+
+def test_probe_mode(reference_targets, running_exporter):
+    staging, production = reference_targets(SHA_B), reference_targets(SHA_A)
+    config = build_config(overrides={"staging": staging.url, "production": production.url})
+    _, base = running_exporter(config, mode="probe")
+    status, text = get(base + "/probe?target=production")
+    assert status == 200
+    success = samples(text, "driftgate_probe_success")
+    assert set(success) == {"production"} and success["production"][1] == 1
+    assert samples(text, "driftgate_deployed_info")["production"][0]["sha"] == SHA_A[:7]
+    metrics = get(base + "/metrics")[1]
+    assert "driftgate_target_info" in metrics and "driftgate_probe_success" not in metrics
+    assert staging.requests == []  # nothing probed in the background
+    production.set_mode("db-down")
+    text = get(base + "/probe?target=production")[1]
+    assert samples(text, "driftgate_health_ok")["production"][1] == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?target=",
+        "?target=evil",
+        "?target=http://127.0.0.1:1/",
+        "?target=staging&target=production",
+    ],
+)
+def test_probe_refuses_anything_but_one_configured_target(running_exporter, query):
+    _, base = running_exporter(build_config(), mode="probe")
+    status, text = get(base + "/probe" + query)
+    assert status == 400
+    assert "configured target" in text
+
+
+def test_healthy_endpoint_and_methods(running_exporter):
+    _, base = running_exporter(build_config(), mode="probe")
+    assert get(base + "/-/healthy") == (200, "OK\n")
+    assert get(base + "/metrics", method="POST")[0] == 405
+    assert get(base + "/nowhere")[0] == 404
+
+
+def test_promtool_check_metrics_on_a_real_scrape(promtool, reference_targets, running_exporter):
+    staging, production = reference_targets(SHA_B), reference_targets(SHA_A)
+    production.set_mode("ref-ref")
+    config = build_config(
+        overrides={"staging": staging.url, "production": production.url}, interval=0.2
+    )
+    _, base = running_exporter(config)
+    text = scrape_until(base, probed(2))
+    probe_page = get(base + "/probe?target=staging")[1]
+    for exposition in (text, probe_page):
+        checked = subprocess.run(
+            [promtool, "check", "metrics"],
+            input=exposition,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert (
+            checked.stdout.strip() == "" and checked.stderr.strip() == ""
+        )  # no lint remarks either

@@ -1,0 +1,127 @@
+"""What the deploy-step rules count as a check, and what runs before or after `up`."""
+
+import pytest
+
+from driftgate.policies.lint.gates import (
+    commit_variables,
+    compares_commit,
+    health_checks,
+    verify_arguments,
+    verify_groups,
+)
+from driftgate.policies.lint.placement import (
+    commands_after,
+    commands_before,
+    continue_on_error,
+    up_commands,
+)
+from driftgate.policies.lint.shell import parse_script
+from driftgate.policies.lint.workflow import Workflow, deploy_steps
+from driftgate.policies.yamlsource import parse_yaml
+
+WORKFLOW = """\
+on: {workflow_dispatch: {}}
+jobs:
+  staging-first:
+    runs-on: ubuntu-latest
+    steps:
+      - run: driftgate verify --target staging --groups health
+  deploy:
+    needs: staging-first
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo start
+      - run: |
+          ssh "$VM" bash -s <<'REMOTE'
+          docker compose pull
+          docker compose up -d --force-recreate
+          REMOTE
+          echo after-up
+      - run: driftgate verify --target "$TARGET"
+  report:
+    needs: deploy
+    runs-on: ubuntu-latest
+    continue-on-error: true
+    steps:
+      - run: echo report
+  unrelated:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo unrelated
+"""
+
+
+@pytest.fixture
+def workflow():
+    return Workflow(parse_yaml(WORKFLOW, "deploy.yml"), "deploy.yml")
+
+
+def test_the_deploy_step_is_found_inside_the_ssh_heredoc(workflow):
+    assert [s.key_path for s in deploy_steps(workflow)] == ["jobs.deploy.steps[1]"]
+    [up] = up_commands(workflow)
+    assert up.command.via == "heredoc"
+    flagged = up.flag_up("x")
+    assert (flagged.line, flagged.column) == (15, 26)  # the `up` word in the file
+
+
+def test_after_and_before_follow_jobs_needs(workflow):
+    [up] = up_commands(workflow)
+    after = [p.command.text for p in commands_after(workflow, up)]
+    before = [p.command.text for p in commands_before(workflow, up)]
+    assert after == ["echo after-up", 'driftgate verify --target "$TARGET"', "echo report"]
+    assert "driftgate verify --target staging --groups health" in before
+    assert "echo start" in before and "docker compose pull" in before
+    assert "echo unrelated" not in before + after
+
+
+def test_continue_on_error_of_the_job_counts(workflow):
+    report = workflow.job("report").steps[0]
+    assert continue_on_error(workflow, report) is not None
+    assert continue_on_error(workflow, workflow.job("deploy").steps[0]) is None
+
+
+def test_health_checks_after_up(workflow):
+    [up] = up_commands(workflow)
+    checks = list(health_checks(workflow, commands_after(workflow, up), lambda text: False))
+    assert [(c.placed.command.text, c.problems) for c in checks] == [
+        ('driftgate verify --target "$TARGET"', ())
+    ]
+
+
+@pytest.mark.parametrize(
+    "command, arguments",
+    [
+        ("driftgate verify", []),
+        ("DRIFTGATE_DEADLINE=60 driftgate verify --target x", ["--target", "x"]),
+        ("python -m driftgate verify --groups=health", ["--groups=health"]),
+        ("/usr/local/bin/driftgate verify -v", ["-v"]),
+        ("driftgate lint", None),
+        ("echo driftgate verify", None),
+    ],
+)
+def test_verify_arguments(command, arguments):
+    assert verify_arguments(command) == arguments
+
+
+def test_verify_groups():
+    assert "contracts" in verify_groups([])
+    assert verify_groups(["--groups", "health, promotion"]) == {"health", "promotion"}
+    assert verify_groups([], "contracts") == {"contracts"}
+    assert verify_groups(["--dg-groups=api"], "contracts") == {"api"}
+
+
+@pytest.mark.parametrize(
+    "script, compares",
+    [
+        ('test "$deployed" = "$GITHUB_SHA"', True),
+        ('grep -q "${{ github.sha }}" health.json', True),
+        ('want=${GITHUB_SHA::7}\n[ "$got" = "$want" ]', True),
+        ('[[ "$got" == "${GITHUB_SHA::8}" ]]', True),
+        ('echo "$GITHUB_SHA"', False),
+        ('[ "$got" = "$OTHER" ]', False),
+    ],
+)
+def test_compares_commit(script, compares):
+    commands = parse_script(script)
+    variables = commit_variables(commands)
+    assert compares_commit(commands[-1], variables) is compares
