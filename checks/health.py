@@ -1,7 +1,8 @@
 """Poll a target's health endpoint until the expected SHA answers healthy, or the deadline.
 
 This module only fetches bytes; `policies.health` judges them. Every bound is
-the deadline: connect and read timeouts, and the body, read in chunks with the
+the deadline: name resolution (the probe runs in a worker given up at the
+deadline), connect and read timeouts, and the body, read in chunks with the
 clock checked between them, so a slow or endless answer cannot outlast it.
 Only GET, no redirects followed (a redirect is a failure), no proxies or netrc.
 
@@ -10,6 +11,7 @@ Only GET, no redirects followed (a redirect is a failure), no proxies or netrc.
 (True, 0.41)
 """
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ from driftgate.policies.health import (
 CHUNK_BYTES = 16 * 1024
 MIN_SLICE = 0.5  # seconds (or a quarter of the deadline) left for a last attempt
 MAX_TRANSITIONS = 20  # a poll's history keeps only when the answer changed
+JOIN_GRACE = 0.1  # seconds a probe's own timeouts get to fire before it is abandoned
 
 
 @dataclass(frozen=True)
@@ -75,27 +78,23 @@ def poll_health(url, expected_sha, schema=None, deadline=120.0, poll_interval=0.
     An old SHA answering healthy is not a pass: polling goes on until the deadline.
     """
     start = time.monotonic()
-    session = _session()
     attempts, transitions, last_verdict = 0, [], None
-    try:
-        while True:
-            remaining = deadline - (time.monotonic() - start)
-            probe = _probe(session, url, expected_sha, schema, start, remaining)
-            attempts += 1
-            last_verdict = probe.verdict or last_verdict
-            if not transitions or transitions[-1][1] != probe.summary:
-                transitions = [*transitions, (round(probe.seconds, 3), probe.summary)]
-                transitions = transitions[-MAX_TRANSITIONS:]
-            if probe.verdict is not None and probe.verdict.passed:
-                break
-            # The last attempt keeps a slice of the deadline: a probe cut off at once
-            # would only report "timeout" and hide what the target last answered.
-            remaining = deadline - (time.monotonic() - start) - min(MIN_SLICE, deadline / 4)
-            if remaining <= 0:
-                break
-            time.sleep(min(poll_interval, remaining))
-    finally:
-        session.close()
+    while True:
+        remaining = deadline - (time.monotonic() - start)
+        probe = _probe(url, expected_sha, schema, start, remaining)
+        attempts += 1
+        last_verdict = probe.verdict or last_verdict
+        if not transitions or transitions[-1][1] != probe.summary:
+            transitions = [*transitions, (round(probe.seconds, 3), probe.summary)]
+            transitions = transitions[-MAX_TRANSITIONS:]
+        if probe.verdict is not None and probe.verdict.passed:
+            break
+        # The last attempt keeps a slice of the deadline: a probe cut off at once
+        # would only report "timeout" and hide what the target last answered.
+        remaining = deadline - (time.monotonic() - start) - min(MIN_SLICE, deadline / 4)
+        if remaining <= 0:
+            break
+        time.sleep(min(poll_interval, remaining))
     return HealthPoll(
         url=url,
         expected_sha=expected_sha,
@@ -110,11 +109,7 @@ def poll_health(url, expected_sha, schema=None, deadline=120.0, poll_interval=0.
 
 def probe_health(url, expected_sha, schema=None, timeout=10.0):
     """One GET, judged: a Probe (used where the answer must hold already, e.g. promotion)."""
-    session = _session()
-    try:
-        return _probe(session, url, expected_sha, schema, time.monotonic(), timeout)
-    finally:
-        session.close()
+    return _probe(url, expected_sha, schema, time.monotonic(), timeout)
 
 
 def _session():
@@ -124,9 +119,10 @@ def _session():
     return session
 
 
-def _probe(session, url, expected_sha, schema, start, remaining):
+def _probe(url, expected_sha, schema, start, remaining):
+    remaining = max(remaining, 0.001)
     try:
-        status, body = _fetch(session, url, start, max(remaining, 0.001))
+        status, body = _bounded_fetch(url, remaining)
         payload = decode_health_body(status, body)
     except HealthProbeError as failure:
         return Probe(seconds=time.monotonic() - start, failure=failure)
@@ -134,8 +130,37 @@ def _probe(session, url, expected_sha, schema, start, remaining):
     return Probe(seconds=time.monotonic() - start, verdict=verdict)
 
 
-def _fetch(session, url, start, remaining):
+def _bounded_fetch(url, remaining):
+    """_fetch in a worker thread, given up at the deadline whatever it waits for.
+
+    Socket timeouts bound connect and read; name resolution has no timeout of
+    its own, so a hung resolver is cut off here (the daemon thread is abandoned).
+    """
+    outcome = {}
+
+    def fetch():
+        try:
+            outcome["answer"] = _fetch(url, remaining)
+        except BaseException as exc:  # noqa: BLE001 - handed to the polling thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=fetch, name="driftgate-health-probe", daemon=True)
+    worker.start()
+    worker.join(remaining + JOIN_GRACE)
+    if worker.is_alive():
+        raise HealthProbeError(ProbeFailure.TIMEOUT, "no answer before the deadline")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
+
+
+def _fetch(url, remaining):
     """(status, body up to MAX_BODY_BYTES + 1 bytes), never past the deadline."""
+    with _session() as session:
+        return _get(session, url, remaining)
+
+
+def _get(session, url, remaining):
     deadline_at = time.monotonic() + remaining
     try:
         response = session.get(

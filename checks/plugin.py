@@ -12,6 +12,7 @@ When the gate runs, it resolves GateSettings once, gives the fixtures `gate`,
 from pathlib import Path
 
 import pytest
+
 from driftgate.policies.errors import DriftgateError
 
 from .settings import OPTIONS, resolve_settings
@@ -50,10 +51,16 @@ def raw_options(config):
 
 
 def pytest_ignore_collect(collection_path, config):
-    # Our own test runs (and `pytest .`) must never pick up the gate suite.
     path = Path(collection_path).resolve()
-    if (path == SUITE_DIR or SUITE_DIR in path.parents) and not gate_requested(config):
+    if not (path == SUITE_DIR or SUITE_DIR in path.parents):
+        return None
+    # Our own test runs (and `pytest .`) must never pick up the gate suite.
+    if not gate_requested(config):
         return True
+    # A group not run is not even imported (schemathesis alone costs seconds to import).
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is not None and path.suffix == ".py" and path.stem.startswith("test_"):
+        return path.stem.removeprefix("test_") not in settings.groups or None
     return None
 
 

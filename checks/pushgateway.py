@@ -9,8 +9,9 @@ A failed push is the caller's warning; it never changes the verdict.
 
 import time
 
-from driftgate.policies.sha import short_sha
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+from driftgate.policies.sha import short_sha
 
 JOB = "driftgate_verify"
 

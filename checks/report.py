@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from . import artifact
+from . import artifact, github
 from .pushgateway import push_verdict
-from .settings import scrub
+from .secrets import scrub
 
 FAILED_OUTCOMES = ("failed", "error")
 BYPASSABLE_GROUP = "contracts"  # only failures of test_contracts.py; never health/SHA/host/API
@@ -85,6 +85,7 @@ class GateReport:
         self.results = {}  # node id -> CheckResult, in run order
         self.verdict = None
         self.push_warning = None
+        self.output_errors = []  # outputs that could not be written (stderr at the end)
 
     # -- collecting ------------------------------------------------------
     def pytest_collectreport(self, report):
@@ -118,19 +119,26 @@ class GateReport:
         results = list(self.results.values())
         self.verdict = decide(results, self.settings.allow_contract_failure)
         if int(exitstatus) in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
-            return
-        session.exitstatus = (
-            pytest.ExitCode.OK if self.verdict.passed else (pytest.ExitCode.TESTS_FAILED)
-        )
+            return  # ^C or a config error: no verdict to report, pytest's exit code stands
+        passed = self.verdict.passed
+        session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
         finished = time.time()
         document = artifact.build(self.settings, results, self.verdict, self.started, finished)
         document = artifact.scrubbed(document, self.secrets)
         if self.settings.json_out:
-            artifact.write_json(self.settings.json_out, document)
+            try:
+                artifact.write_json(self.settings.json_out, document)
+            except OSError as exc:
+                # An artifact the workflow asked for and cannot get: fail closed.
+                self.output_errors.append(f"cannot write --json-out: {_one_line(exc)}")
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
-            with open(summary_path, "a", encoding="utf-8") as out:
-                out.write(self._clean(artifact.markdown(document)))
+            try:
+                with open(summary_path, "a", encoding="utf-8") as out:
+                    out.write(self._clean(github.markdown(document)))
+            except OSError as exc:
+                self.output_errors.append(f"cannot write GITHUB_STEP_SUMMARY: {_one_line(exc)}")
         if self.settings.pushgateway:
             self._push()
 
@@ -165,8 +173,10 @@ class GateReport:
             write.write_line("  as soon as the failure is investigated.", yellow=True)
         if self.push_warning:
             sys.stderr.write(f"driftgate: warning: {self.push_warning}\n")
+        for error in self.output_errors:
+            sys.stderr.write(self._clean(f"driftgate: error: {error}\n"))
         if _in_github_actions():
-            for line in artifact.annotations(rows, self.verdict, self.push_warning):
+            for line in github.annotations(rows, self.verdict, self.push_warning):
                 write.write_line(self._clean(line))
         word = "PASSED" if self.verdict.passed else "FAILED"
         word += " (contract failures bypassed)" if self.verdict.bypassed else ""

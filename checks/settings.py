@@ -4,7 +4,7 @@ Every option is `--dg-<name>` on pytest, with an environment fallback a
 deploy workflow can set. `resolve_settings` turns the raw values into a
 frozen `GateSettings` or raises a one-line DriftgateError naming the option.
 
->>> gate = resolve_settings({"target": "production", "expected_sha": "94E9CBB0"}, environ={})
+>>> gate = resolve_settings({"target": "production", "expected-sha": "94E9CBB0"}, environ={})
 >>> gate.expected_sha, gate.base_url
 ('94e9cbb0', 'https://scan.rtb.cat/api')
 """
@@ -13,12 +13,13 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from driftgate.policies.errors import DriftgateError
 from driftgate.policies.pack import load_pack
 from driftgate.policies.sha import normalise_sha
 
+from .secrets import scrub, secret_values  # noqa: F401 - also imported from here
 from .suite import GROUPS
 
 DEFAULT_DEADLINE = 120.0
@@ -176,7 +177,7 @@ def resolve_settings(raw, environ=None):
         token_env=token_env,
         strict=_boolean("--strict (DRIFTGATE_STRICT)", value("strict")),
         allow_contract_failure=_boolean(f"--allow-contract-failure ({bypass_var})", bypass_raw),
-        groups=_groups(value("groups")),
+        groups=resolve_groups(value("groups")),
         openapi_file=value("openapi-file") or None,
         json_out=raw.get("json-out") or None,
         pushgateway=_check_url("--pushgateway", pushgateway) if pushgateway else None,
@@ -249,7 +250,8 @@ def _env_name(option, name):
     return str(name)
 
 
-def _groups(raw):
+def resolve_groups(raw):
+    """The groups named in `raw` (comma-separated; empty: all), or a SettingsError."""
     if not raw:
         return frozenset(GROUPS)
     chosen = {g.strip() for g in str(raw).split(",") if g.strip()}
@@ -259,31 +261,3 @@ def _groups(raw):
             f"--groups: unknown {', '.join(unknown) or '(none)'}; one of {','.join(GROUPS)}"
         )
     return frozenset(chosen)
-
-
-def secret_values(*secrets):
-    """Each secret, plus a DSN's password (raw and URL-decoded), longest first."""
-    found = set()
-    for secret in filter(None, secrets):
-        found.add(secret)
-        found.update(_dsn_passwords(secret))
-    return tuple(sorted((s for s in found if len(s) >= 4), key=len, reverse=True))
-
-
-def _dsn_passwords(dsn):
-    if "://" in dsn:
-        password = urlsplit(dsn).password
-        return {password, unquote(password)} if password else set()
-    match = re.search(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", dsn)
-    return {match.group(1).strip("'")} if match else set()
-
-
-def scrub(text, secrets):
-    """`text` with every secret replaced by ***.
-
-    >>> scrub("postgresql://u:hunter22@db/x", secret_values("postgresql://u:hunter22@db/x"))
-    '***'
-    """
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text

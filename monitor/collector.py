@@ -12,14 +12,15 @@ target, whatever it answers). See docs/monitor.md for the metrics reference.
 >>> registry.register(TargetsCollector(build_config()))
 >>> registry.get_sample_value("driftgate_target_info",
 ...                           {"target": "production", "promoted_from": "staging"})
-1.0
+1
 """
 
 import re
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
 from driftgate.policies.health import ProbeFailure
 from driftgate.policies.sha import short_sha
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 MAX_LABEL_CHARS = 48
 _UNSAFE = re.compile(r"[^A-Za-z0-9._:+/@ -]")

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 import jsonschema
+
 from driftgate.policies.errors import DriftgateError, PackError
 from driftgate.policies.pack import load_pack
 from driftgate.policies.yamlsource import YamlMap, load_yaml
@@ -105,7 +106,8 @@ def build_config(config_path=None, pack_path=None, overrides=None, interval=None
             known = ", ".join(config_targets)
             raise PackError(source, f"--url {name}=...: unknown target {name!r} (known: {known})")
         if not _is_http_url(url):
-            raise PackError(source, f"--url {name}={url!r}: not an http(s) URL with a host")
+            # The URL is not echoed: a mistyped one may carry credentials.
+            raise PackError(source, f"--url {name}=...: not an http(s) URL with a host")
         config_targets[name] = {**config_targets[name], "base_url": url}
     targets = {}
     for name, spec in config_targets.items():
@@ -139,7 +141,10 @@ def _read_config_file(path):
     )
     if error is not None:
         field = ".".join(str(p) for p in error.absolute_path) or "(root)"
-        raise PackError(path, f"{field}: {error.message[:200]}", _line(data, error.absolute_path))
+        message = error.message[:200]
+        if error.validator == "pattern":  # never echo the value: a URL may carry credentials
+            message = f"does not match {error.validator_value!r}"
+        raise PackError(path, f"{field}: {message}", _line(data, error.absolute_path))
     targets = data.get("targets")
     if targets is not None:
         targets = {

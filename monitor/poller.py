@@ -47,25 +47,30 @@ class Prober:
     def close(self):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def submit(self, name):
+    def submit(self, name, timeout=None):
         """Start a probe of `name` unless one is already running; return its Future."""
         with self._lock:
             running = self._in_flight.get(name)
             if running is not None:
                 return running
-            future = self._pool.submit(self._run, name)
+            future = self._pool.submit(self._run, name, timeout or self._config.timeout)
             self._in_flight[name] = future
             return future
 
-    def probe_now(self, name):
-        """Probe `name` and return its result; a probe stuck in the queue reads as a timeout."""
-        future = self.submit(name)
+    def probe_now(self, name, timeout=None):
+        """Probe `name` and return its result; a probe stuck in the queue reads as a timeout.
+
+        `timeout` (at most the configured one) lets a scraper with a shorter scrape
+        timeout get an answer before it gives up, as blackbox_exporter does.
+        """
+        timeout = min(timeout or self._config.timeout, self._config.timeout)
+        future = self.submit(name, timeout)
         try:
-            return future.result(timeout=self._config.timeout + _GRACE_SECONDS)
+            return future.result(timeout=timeout + _GRACE_SECONDS)
         except concurrent.futures.TimeoutError:
             result = ProbeResult(
                 success=False,
-                duration_seconds=self._config.timeout,
+                duration_seconds=timeout,
                 finished_at=time.time(),
                 failure=ProbeFailure.TIMEOUT,
                 detail="probe did not start in time (all workers busy)",
@@ -73,12 +78,10 @@ class Prober:
             self._observations.record(name, result)
             return result
 
-    def _run(self, name):
+    def _run(self, name, timeout):
         target = self._config.targets[name]
         try:
-            result = self._probe(
-                target.health_url, self._config.timeout, self._config.health_schema
-            )
+            result = self._probe(target.health_url, timeout, self._config.health_schema)
             self._observations.record(name, result)
             return result
         finally:

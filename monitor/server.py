@@ -7,6 +7,7 @@ pattern) and /metrics carries only the exporter's own metrics and the target
 list. /probe works in both modes and only for targets in the configuration:
 the exporter never fetches a URL a scraper chose.
 
+>>> from driftgate.monitor.config import build_config
 >>> exporter = Exporter(build_config(), mode="probe")
 >>> status, _, body = exporter.respond("GET", "/-/healthy", "")
 >>> status, body
@@ -24,11 +25,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.process_collector import ProcessCollector
 
 from .collector import ObservationsCollector, TargetsCollector
-from .config import build_config  # noqa: F401 - used by the doctest
 from .poller import Poller, Prober
 from .state import Observations
 
 MODES = ("poll", "probe")
+_SCRAPE_MARGIN_SECONDS = 0.5  # blackbox_exporter's default --timeout-offset
 _TEXT = "text/plain; charset=utf-8"
 _INDEX = (
     "driftgate monitor\n\n/metrics   targets and exporter metrics\n"
@@ -64,7 +65,7 @@ class Exporter:
             self.poller.stop()
         self.prober.close()
 
-    def respond(self, method, path, query):
+    def respond(self, method, path, query, scrape_timeout=None):
         """(status line, content type, body bytes) for one request."""
         if method not in ("GET", "HEAD"):
             return "405 Method Not Allowed", _TEXT, b"only GET and HEAD\n"
@@ -73,59 +74,76 @@ class Exporter:
             body = self._cache.render() if self.mode == "poll" else generate_latest(self.registry)
             return "200 OK", CONTENT_TYPE_LATEST, body
         if path == "/probe":
-            return self._probe_page(parse_qs(query).get("target", []))
+            return self._probe_page(parse_qs(query).get("target", []), scrape_timeout)
         if path == "/-/healthy":
             return "200 OK", _TEXT, b"OK\n"
         if path == "/":
             return "200 OK", _TEXT, _INDEX.encode()
         return "404 Not Found", _TEXT, b"not found\n"
 
-    def _probe_page(self, names):
+    def _probe_page(self, names, scrape_timeout=None):
         if len(names) != 1 or names[0] not in self.config.targets:
             known = ", ".join(self.config.targets)
             message = f"target parameter must name one configured target ({known})\n"
             return "400 Bad Request", _TEXT, message.encode()
-        self.prober.probe_now(names[0])
+        self.prober.probe_now(names[0], _probe_timeout(scrape_timeout))
         registry = CollectorRegistry()
         registry.register(ObservationsCollector(self.observations, [names[0]]))
         return "200 OK", CONTENT_TYPE_LATEST, generate_latest(registry)
 
     def wsgi(self, environ, start_response):
         status, content_type, body = self.respond(
-            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS"),
         )
         headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         start_response(status, headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
+def _probe_timeout(header):
+    """Prometheus' scrape timeout minus a margin to answer in (None: the configured one)."""
+    try:
+        seconds = float(header) - _SCRAPE_MARGIN_SECONDS
+    except (TypeError, ValueError):
+        return None
+    return seconds if 0 < seconds < float("inf") else None
+
+
 class _CachedExposition:
-    """/metrics bytes in poll mode, rendered by the poller, never by a scrape.
+    """/metrics bytes in poll mode, rendered by the poller, and by a scrape only after a deploy.
 
     Rendering 1,000 targets costs tens of milliseconds. The poller re-renders
     at most once a second while its probes finish (and once more at the end of
-    each cycle), so a SHA change is visible about a second after its probe,
-    and a scrape only copies bytes (a scrape before the first render renders).
+    each cycle), so a scrape usually only copies bytes. A deployed SHA that
+    changed since the last render is the exception: that scrape renders, so
+    the new SHA is visible as soon as its probe ended.
     """
 
     def __init__(self, registry, observations, max_age):
         self._registry, self._observations, self._max_age = registry, observations, max_age
         self._lock = threading.Lock()
-        self._body, self._version, self._rendered_at = None, None, 0.0
+        self._body, self._version, self._sha_version, self._rendered_at = None, None, None, 0.0
 
     def refresh(self):
         """Render again if an observation changed (or the process metrics aged)."""
         with self._lock:
-            version = self._observations.version
+            book = self._observations
+            version, sha_version = book.version, book.sha_version
             aged = time.monotonic() - self._rendered_at >= self._max_age
             if self._body is None or version != self._version or aged:
                 self._body = generate_latest(self._registry)
-                self._version, self._rendered_at = version, time.monotonic()
+                self._version, self._sha_version = version, sha_version
+                self._rendered_at = time.monotonic()
             return self._body
 
     def render(self):
         body = self._body
-        return body if body is not None else self.refresh()
+        if body is None or self._observations.sha_version != self._sha_version:
+            return self.refresh()
+        return body
 
 
 class _Server(socketserver.ThreadingMixIn, WSGIServer):

@@ -40,7 +40,8 @@ class Observations:
     def __init__(self, target_names):
         self._lock = threading.Lock()
         self._book = {name: TargetObservation() for name in target_names}
-        self.version = 0
+        self.version = 0  # any update
+        self.sha_version = 0  # a target's deployed SHA changed (or was first seen)
 
     def record(self, name, result):
         """Fold one ProbeResult into the target's observation."""
@@ -56,6 +57,7 @@ class Observations:
             # the last *valid* one, so a restart's refused window is not counted twice.
             if sha is not None and not _same_commit(sha, seen.current_sha):
                 changes.update(current_sha=sha, sha_since=result.finished_at)
+                self.sha_version += 1
                 if seen.current_sha is not None:
                     changes["deploys_observed"] = seen.deploys_observed + 1
             self._book[name] = replace(seen, **changes)

@@ -97,10 +97,16 @@ class YamlStr(_Located, str):
     def _locate_in_block(self, value_line, col_in_line, offset):
         lines = self._source
         first = self.line  # 1-based line of the indicator; content starts on the next
-        if self.style == "|" and first + value_line - 1 < len(lines):
+        if self.style == "|" and first + value_line < len(lines):
             text = lines[first + value_line]  # 0-based index of line first+value_line+1
-            indent = len(text) - len(text.lstrip(" "))
-            return first + value_line + 1, indent + col_in_line + 1
+            # The source line is the block's indentation followed by the value's line,
+            # so the indentation is what the source line has beyond the value's text.
+            line_start = offset - col_in_line
+            line_end = self.find("\n", offset)
+            value_text = self[line_start : line_end if line_end != -1 else len(self)]
+            if text.endswith(value_text):
+                indent = len(text) - len(value_text)
+                return first + value_line + 1, indent + col_in_line + 1
         return self._search_source(offset)
 
     def _search_source(self, offset):
@@ -165,17 +171,6 @@ _SCALAR_STARTS = frozenset("~nNtTfF-+.0123456789")  # first characters of non-st
 _EXPECT_KEY = object()
 
 
-class _Frame:
-    """An open mapping or sequence while its events arrive."""
-
-    __slots__ = ("value", "is_map", "anchor", "size", "key", "key_at", "keys", "values", "items")
-
-    def __init__(self, value, is_map, anchor):
-        self.value, self.is_map, self.anchor, self.size = value, is_map, anchor, 1
-        self.key, self.key_at = _EXPECT_KEY, None
-        self.keys, self.values, self.items = {}, {}, []
-
-
 class _EventBuilder:
     """Builds located values straight from the parser's events (no node graph).
 
@@ -208,73 +203,87 @@ class _EventBuilder:
             loader.dispose()
 
     def _root(self, get):
+        """Build the document from its events; the innermost open collection lives in locals.
+
+        The hot loop of a lint run (one pass per event), hence locals rather
+        than attributes. `count` numbers the nodes; `expanded` adds what the
+        aliases stand for, so an alias bomb is refused as soon as it is seen.
+        """
         anchors, open_anchors, stack = {}, set(), []
-        aliased = False
         scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
         map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
-        scalar_starts = _SCALAR_STARTS
+        scalar_starts, expect_key = _SCALAR_STARTS, _EXPECT_KEY
+        # the innermost open collection: value, kind, pending key, positions, anchor, counts
+        container = keys = values = items = key_mark = anchor = None
+        is_map, key = False, expect_key
+        count = expanded = count_at_start = expanded_at_start = 0
         while True:
             event = get()
             kind = event.__class__
             if kind is scalar_event:
-                mark, text, size = event.start_mark, event.value, 1
-                if not event.style and text and text[0] not in scalar_starts:
+                count += 1
+                mark, text = event.start_mark, event.value
+                if not event.style and text and text[0] not in scalar_starts and "\n" not in text:
                     value = YamlStr(text)  # the common case, inlined: a one-line plain string
-                    if "\n" in text:
-                        value = self._scalar(event)
-                    else:
-                        value._mark = mark
+                    value._mark = mark
                 else:
                     value = self._scalar(event)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
             elif kind is alias_event:
-                aliased, mark = True, event.start_mark
+                count += 1
+                mark = event.start_mark
                 if event.anchor in open_anchors:
                     raise InputError(self.path, "recursive YAML alias", mark.line + 1)
                 if event.anchor not in anchors:
                     message = f"undefined YAML alias {event.anchor!r}"
                     raise InputError(self.path, message, mark.line + 1)
                 value, size = anchors[event.anchor]
+                expanded += size
+                if expanded > MAX_EXPANDED_NODES:
+                    message = f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes"
+                    raise InputError(self.path, message, mark.line + 1)
             elif kind is map_start or kind is seq_start:
-                value = YamlMap() if kind is map_start else YamlList()
-                value._mark = event.start_mark
-                stack.append(_Frame(value, kind is map_start, event.anchor))
-                if event.anchor:
-                    open_anchors.add(event.anchor)
+                count += 1
+                if container is not None:
+                    saved = (container, is_map, key, key_mark, keys, values, items, anchor)
+                    stack.append((saved, count_at_start, expanded_at_start))
+                is_map = kind is map_start
+                container = YamlMap() if is_map else YamlList()
+                container._mark = event.start_mark
+                key, keys, values, items = expect_key, {}, {}, []
+                anchor, count_at_start, expanded_at_start = event.anchor, count, expanded
+                if anchor:
+                    open_anchors.add(anchor)
                 continue
             else:  # the end of the innermost collection
-                frame = stack.pop()
-                value, size = frame.value, frame.size
-                if frame.is_map:
-                    value._keys, value._values = frame.keys, frame.values
+                value, mark = container, container._mark
+                if is_map:
+                    value._keys, value._values = keys, values
                 else:
-                    value._items = frame.items
-                if frame.anchor:
-                    open_anchors.discard(frame.anchor)
-                    anchors[frame.anchor] = (value, size)
-                mark = None
-            if not stack:
+                    value._items = items
+                if anchor:
+                    open_anchors.discard(anchor)
+                    size = count - count_at_start + 1 + expanded - expanded_at_start
+                    anchors[anchor] = (value, size)
+                if not stack:
+                    return value
+                saved, count_at_start, expanded_at_start = stack.pop()
+                container, is_map, key, key_mark, keys, values, items, anchor = saved
+            if container is None:  # a scalar document
                 return value
-            frame = stack[-1]
-            frame.size += size
-            if aliased and frame.size > MAX_EXPANDED_NODES:
-                message = f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes"
-                raise InputError(self.path, message, frame.value.line)
-            at = mark or value._mark
-            if not frame.is_map:
-                frame.value.append(value)
-                frame.items.append(at)
-            elif frame.key is _EXPECT_KEY:
+            if not is_map:
+                container.append(value)
+                items.append(mark)
+            elif key is expect_key:
                 # an unhashable complex key (a mapping or list) is kept as its text
-                frame.key = str(value) if isinstance(value, (dict, list)) else value
-                frame.key_at = at
+                key = str(value) if isinstance(value, (dict, list)) else value
+                key_mark = mark
             else:
-                key = frame.key
-                frame.value[key] = value
-                frame.keys[key] = frame.key_at
-                frame.values[key] = at
-                frame.key = _EXPECT_KEY
+                container[key] = value
+                keys[key] = key_mark
+                values[key] = mark
+                key = expect_key
 
     def _scalar(self, event):
         text, style = event.value, event.style

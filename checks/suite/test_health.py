@@ -7,6 +7,7 @@ failed. The parts judge the last payload received; the gate's verdict is
 """
 
 import pytest
+
 from driftgate.checks.health import poll_health
 
 DEADLINE_GRACE = 1.0  # seconds a poll may overrun its deadline (one last read, scheduling)

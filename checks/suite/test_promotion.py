@@ -6,6 +6,7 @@ promotion source passes with a recorded note.
 """
 
 import pytest
+
 from driftgate.checks.health import probe_health
 
 MAX_PROBE_SECONDS = 10.0

@@ -1,5 +1,16 @@
-"""`driftgate demo`: placeholder until its issue lands (registers nothing yet)."""
+"""`driftgate demo`: lint, verify and monitor on the embedded default (see driftgate/demo.py)."""
 
 
 def register(subparsers):
-    pass
+    parser = subparsers.add_parser(
+        "demo",
+        help="run lint, verify and monitor on the bundled Cat-Scan reference (loopback only)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from driftgate.cli import main
+    from driftgate.demo import run_demo
+
+    return run_demo(main)

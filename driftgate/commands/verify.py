@@ -11,7 +11,8 @@ Exit codes: 0 passed (or contract failures bypassed), 1 failed, 2 usage/config.
 import os
 import sys
 
-from driftgate.checks.settings import OPTIONS, resolve_settings, scrub
+from driftgate.checks.secrets import ScrubbingStream
+from driftgate.checks.settings import OPTIONS, resolve_groups, resolve_settings
 from driftgate.checks.suite import SUITE_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -69,6 +70,7 @@ def pytest_args(raw, junitxml=None):
         f"--rootdir={SUITE_DIR}",
         f"--confcutdir={SUITE_DIR}",
         "--import-mode=importlib",
+        "--continue-on-collection-errors",  # a broken group fails; the others still report
         "-o",
         "junit_family=xunit1",  # keeps each check's recorded properties in the JUnit XML
     ]
@@ -80,6 +82,11 @@ def pytest_args(raw, junitxml=None):
             args.append(f"--dg-{option.name}={item}")
     if junitxml:
         args.append(f"--junitxml={junitxml}")
+    groups = resolve_groups(raw.get("groups") or os.environ.get("DRIFTGATE_GROUPS"))
+    if "api" not in groups:
+        # Only the API group uses schemathesis/hypothesis: loading their pytest plugins
+        # costs more than the rest of a gate run.
+        args += ["-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:anyio"]
     return args
 
 
@@ -93,33 +100,3 @@ def exit_code(pytest_code):
     if code == 2:  # interrupted
         return 130
     return EXIT_FAILED  # failed, internal error, or nothing collected: never a pass
-
-
-class ScrubbingStream:
-    """A text stream that removes secret values, whole line by whole line.
-
-    A second line of defence: no check formats a secret into a message, but a
-    library error might. Partial lines wait for their newline, so a secret is
-    never split across two writes.
-    """
-
-    def __init__(self, stream, secrets):
-        self._stream, self._secrets, self._pending = stream, secrets, ""
-
-    def write(self, text):
-        if not self._secrets:
-            return self._stream.write(text)
-        self._pending += text
-        lines, newline, self._pending = self._pending.rpartition("\n")
-        if newline:
-            self._stream.write(scrub(lines + newline, self._secrets))
-        return len(text)
-
-    def close_line(self):
-        if self._pending:
-            self._stream.write(scrub(self._pending, self._secrets))
-            self._pending = ""
-        self._stream.flush()
-
-    def __getattr__(self, name):  # flush, isatty, fileno, encoding, ...
-        return getattr(self._stream, name)

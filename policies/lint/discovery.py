@@ -94,16 +94,26 @@ def discover(paths, files_for_root, ignored, cwd="."):
     for given in paths or [cwd]:
         shown = given if paths else "."
         if os.path.isdir(given):
-            root = Path(os.path.abspath(given))
+            directory = Path(os.path.abspath(given))
+            # `.github` or `.github/workflows` itself: the workflows of its repository
+            inside = directory.name == ".github" or (
+                directory.name == "workflows" and directory.parent.name == ".github"
+            )
+            root = repo_root(directory / "x") if inside else directory
             files = files_for_root(root)
-            for relative in _repository_files(root, files):
+            found = [
+                relative
+                for relative in _repository_files(root, files)
+                if not inside or (root / relative).is_relative_to(directory)
+            ]
+            if not found:
+                message = "no workflow (.github/workflows/*.yml) or compose file of the pack here"
+                errors.append(InputError(given, f"{message}; is it a repository root?"))
+            for relative in found:
                 if not ignored(root, relative):
-                    path = relative if not paths else os.path.join(shown, relative)
-                    add(
-                        Target(
-                            os.path.normpath(path), str(root), relative, kind_for(relative, files)
-                        )
-                    )
+                    path = os.path.relpath(root / relative, directory) if paths else relative
+                    path = os.path.normpath(os.path.join(shown, path)) if paths else path
+                    add(Target(path, str(root), relative, kind_for(relative, files)))
         elif os.path.lexists(given):
             root = repo_root(given)
             relative = Path(os.path.abspath(given)).relative_to(root).as_posix()

@@ -6,6 +6,7 @@
 """
 
 from .. import rules as rule_registry
+from ..errors import InputError
 from ..yamlsource import YamlMap, load_yaml
 from .context import RuleContext
 from .finding import Finding
@@ -70,12 +71,18 @@ def lint_document(document, path, kind, pack=None, modules=(), options=None, sev
             continue
         merged = {**getattr(module, "OPTIONS", {}), **options.get(module.ID, {})}
         context = RuleContext(pack=pack, path=path, options=merged)
-        if kind == "compose":
-            violations = _compose_violations(module, document, context)
-        else:
-            if workflow is None:
-                workflow = Workflow(document, path)
-            violations = _workflow_violations(module, workflow, context)
+        try:
+            if kind == "compose":
+                violations = _compose_violations(module, document, context)
+            else:
+                if workflow is None:
+                    workflow = Workflow(document, path)
+                violations = _workflow_violations(module, workflow, context)
+        except RecursionError:
+            raise InputError(path, "YAML nested too deeply for the rules") from None
+        except Exception as exc:  # a bug in a rule: fail closed, name it, no traceback
+            message = f"rule {module.ID} failed on this file ({type(exc).__name__}: {exc})"
+            raise InputError(path, message + "; please report it") from exc
         severity = severities.get(module.ID, module.SEVERITY)
         for violation in violations:
             findings.append(

@@ -36,6 +36,8 @@ COMPARERS = frozenset({"[", "[[", "test", "grep", "jq", "diff", "cmp"})
 
 def verify_arguments(command_text):
     """The arguments after `driftgate verify` (or `python -m driftgate verify`), else None."""
+    if "driftgate" not in command_text:
+        return None
     found = words(command_text)
     while found and re.match(r"[A-Za-z_]\w*=", found[0]) or found[:1] in (["sudo"], ["env"]):
         found = found[1:]

@@ -57,7 +57,8 @@ def all_steps(workflow):
 
 def up_commands(workflow):
     """Each `docker compose ... up` command in the workflow, placed."""
-    return [p for p in placed_commands(all_steps(workflow)) if is_compose_up(p.command.text)]
+    steps = [step for step in all_steps(workflow) if step.run and "compose" in step.run]
+    return [p for p in placed_commands(steps) if is_compose_up(p.command.text)]
 
 
 def first_up_per_step(workflow):

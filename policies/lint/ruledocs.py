@@ -83,6 +83,10 @@ def table(rules):
     )
 
 
+def _table_cell(text):
+    return text.replace("|", "\\|")  # a bare | would end the markdown table cell
+
+
 def markdown(rules):
     """docs/rules.md, generated: a table, then one section per rule."""
     out = [
@@ -100,7 +104,7 @@ def markdown(rules):
     ]
     out += [
         f"| [{r.ID}](#{r.ID.lower()}-{r.NAME}) | {r.NAME} | {r.SEVERITY} | {r.APPLIES_TO} "
-        f"| {r.SUMMARY} |"
+        f"| {_table_cell(r.SUMMARY)} |"
         for r in rules
     ]
     for rule in rules:

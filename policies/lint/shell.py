@@ -292,12 +292,16 @@ def _nested(command, local, at, depth):
 
 def is_compose_up(command_text):
     """Whether a command is `docker compose ... up` (or docker-compose)."""
+    if "compose" not in command_text or "up" not in command_text:
+        return False  # most commands; spares splitting them into words
     found = compose_subcommand(words(command_text))
     return found is not None and found[0] == "up"
 
 
 def runs_compose_up(script):
     """Whether a run: script brings containers up, nested scripts included."""
+    if not isinstance(script, str) or "compose" not in script:
+        return False
     return any(is_compose_up(command.text) for command in parse_script(script))
 
 

@@ -13,6 +13,7 @@ of `docker compose` / `docker-compose`.
 
 import re
 import shlex
+from functools import lru_cache
 
 SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh", "ash"})
 PREFIXES = frozenset({"sudo", "exec", "nohup", "command", "time"})
@@ -24,6 +25,8 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 def remote_script_words(command_text):
     """("ssh" | "-c", [(word, its characters' offsets in command_text)]) of a carried script."""
+    if "sh" not in command_text:
+        return None  # no ssh, no shell: most commands, spared the word splitting
     spans = without_redirections(word_spans(command_text))
     values = [value for value, _ in spans]
     program, rest = strip_prefixes(values)
@@ -161,13 +164,19 @@ def words(command):
     >>> words("docker compose -f 'a b.yml' up -d")
     ['docker', 'compose', '-f', 'a b.yml', 'up', '-d']
     """
+    return list(_words(str(command)))
+
+
+@lru_cache(maxsize=4096)
+def _words(command):
+    # Cached: every rule asks for the words of the same commands, and shlex is slow.
     stripped = command.rstrip("\\")
     for attempt in (command, stripped, stripped + '"', stripped + "'", stripped + "'\""):
         try:
-            return shlex.split(attempt, comments=False, posix=True)
+            return tuple(shlex.split(attempt, comments=False, posix=True))
         except ValueError:
             continue
-    return command.split()
+    return tuple(command.split())
 
 
 # docker/compose options that take a value (so the value is not the subcommand).

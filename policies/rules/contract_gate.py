@@ -89,9 +89,7 @@ def check_workflow(workflow, context):
     bypass = context.pack.deploy.contract_bypass_variable
     violations = list(_bypass_settings(workflow, bypass))
     ups = up_commands(workflow)
-    candidates = (
-        commands_after(workflow, ups[-1]) if ups else list(placed_commands(all_steps(workflow)))
-    )
+    candidates = commands_after(workflow, ups[-1]) if ups else _anywhere(workflow, context)
     confirm = context.pack.deploy.confirm_input
     checks = [
         _with_skips(workflow, check, ups, confirm, bypass)
@@ -108,6 +106,13 @@ def check_workflow(workflow, context):
     elif all(check.problems for check in checks):
         violations.extend(problem for check in checks for problem in check.problems)
     return unique(violations)
+
+
+def _anywhere(workflow, context):
+    """Commands of the steps that name driftgate or the contract script (no `up` to follow)."""
+    names = ["driftgate", (context.pack.deploy.contract_check or "driftgate").rsplit("/", 1)[-1]]
+    steps = [s for s in all_steps(workflow) if s.run and any(n in s.run for n in names)]
+    return list(placed_commands(steps))
 
 
 def _contract_checks(workflow, commands, context):

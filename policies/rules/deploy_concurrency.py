@@ -38,7 +38,7 @@ Good:
     ```
 """
 
-from ..lint.placement import input_names
+from ..lint.placement import input_names, unique
 from ..lint.violation import flag_key, flag_value
 from ..lint.workflow import deploy_steps
 
@@ -55,6 +55,26 @@ NOT_CANCELLING = ("false", "${{ false }}")
 
 def check_workflow(workflow, context):
     target = context.pack.deploy.target_input
+    violations = list(_cancelling(workflow))
+    deploying = {step.job_id for step in deploy_steps(workflow)}
+    jobs = [job for job in workflow.jobs if job.id in deploying] or workflow.jobs
+    top = _keyed(workflow.document, target)
+    for job in jobs:
+        if top or _keyed(job.body, target):
+            continue
+        holders = ((job.body, job.key_path), (workflow.document, ""))
+        unkeyed = [(holder, path) for holder, path in holders if "concurrency" in holder]
+        if unkeyed:
+            message = f"the concurrency group is not keyed by the {target} input"
+            violations.append(_flag_group(*unkeyed[0], message))
+        else:
+            message = f"job {job.id} has no concurrency group keyed by the {target} input"
+            violations.append(flag_key(workflow.document["jobs"], job.id, job.key_path, message))
+    return unique(violations)
+
+
+def _cancelling(workflow):
+    """`cancel-in-progress` that is not plainly false, at the workflow or any job."""
     levels = [(workflow.document, "")] + [(job.body, job.key_path) for job in workflow.jobs]
     for holder, path in levels:
         concurrency = holder.get("concurrency")
@@ -64,26 +84,6 @@ def check_workflow(workflow, context):
                 key_path = f"{path}.concurrency.cancel-in-progress".lstrip(".")
                 message = "cancel-in-progress can kill a deploy half way through `up`"
                 yield flag_value(concurrency, "cancel-in-progress", key_path, message)
-
-    deploying = {step.job_id for step in deploy_steps(workflow)}
-    jobs = [job for job in workflow.jobs if job.id in deploying] or workflow.jobs
-    top = _keyed(workflow.document, target)
-    for job in jobs:
-        if top or _keyed(job.body, target):
-            continue
-        unkeyed = [
-            (h, p)
-            for h, p in ((job.body, job.key_path), (workflow.document, ""))
-            if "concurrency" in h
-        ]
-        if unkeyed:
-            holder, path = unkeyed[0]
-            message = f"the concurrency group is not keyed by the {target} input"
-            yield _flag_group(holder, path, message)
-        else:
-            jobs_map = workflow.document["jobs"]
-            message = f"job {job.id} has no concurrency group keyed by the {target} input"
-            yield flag_key(jobs_map, job.id, job.key_path, message)
 
 
 def _group(holder):

@@ -61,7 +61,8 @@ def check_workflow(workflow, context):
             message = "the deploy builds an image (docker/build-push-action)"
             violations.append(flag_value(step.body, "uses", f"{step.key_path}.uses", message))
     first_pull = {}  # step key path -> index of its first pull command
-    commands = list(placed_commands(all_steps(workflow)))
+    # Only docker commands can build or pull (docker, docker-compose); skip the rest unsplit.
+    commands = [p for p in placed_commands(all_steps(workflow)) if "docker" in p.command.text]
     for placed in commands:
         compose = compose_subcommand(words(placed.command.text))
         if compose and (compose[0] == "pull" or compose[0] == "up" and _pulls(compose[1])):

@@ -53,7 +53,15 @@ Good:
 import re
 from urllib.parse import urlsplit
 
-from ..lint.gates import COMMIT_SHA, health_checks, is_health_fetch, option_value, verify_arguments
+from ..lint.gates import (
+    COMMIT_SHA,
+    Check,
+    health_checks,
+    is_health_fetch,
+    option_value,
+    verify_arguments,
+    verify_groups,
+)
 from ..lint.placement import commands_before, unique, up_commands
 from ..lint.violation import flag_value
 
@@ -108,7 +116,7 @@ def _checks(workflow, commands, pack, source, target):
             where = check.placed.step
             message = f"this check's `if:` never runs it for {target.name}"
             problems.append(flag_value(where.body, "if", f"{where.key_path}.if", message))
-        yield type(check)(check.placed, tuple(problems))
+        yield Check(check.placed, tuple(problems))
 
 
 def _can_deploy(workflow, pack, target):
@@ -122,8 +130,7 @@ def _checks_source(arguments, source, target):
     """verify --target <source> for health, or verify for the promoted target with promotion."""
     named = option_value(arguments, "--target", "--dg-target") or ""
     sha = option_value(arguments, "--expected-sha", "--dg-expected-sha")
-    groups = option_value(arguments, "--groups", "--dg-groups")
-    chosen = {g.strip() for g in groups.split(",")} if groups else {"health", "promotion"}
+    chosen = verify_groups(arguments)
     if named == source.name:
         return "health" in chosen and (sha is None or bool(COMMIT_SHA.search(sha)))
     variable = named.startswith("$") or "inputs." in named

@@ -34,8 +34,10 @@ GATE_ENV = (
 )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def clean_gate_env(monkeypatch):
+    """No gate setting from the runner's environment (not autouse: host/ and contracts/
+    tests below this directory are others' and keep their environment)."""
     for name in GATE_ENV:
         monkeypatch.delenv(name, raising=False)
 
@@ -55,7 +57,7 @@ def staging():
 
 
 @pytest.fixture
-def verify(capsys):
+def verify(capsys, clean_gate_env):
     """Run `driftgate verify ARGS` in this process: (exit code, stdout, stderr)."""
 
     def run(*args):

@@ -4,6 +4,8 @@ Each variant fails closed with the right reason, within the deadline, and the
 server saw nothing but GET.
 """
 
+import time
+
 import pytest
 from gate_helpers import NEW_SHA, OLD_SHA
 
@@ -133,3 +135,18 @@ def test_deploy_flipping_mid_poll_passes_and_times_the_verdict():
 def test_poll_stops_at_the_first_passing_answer(target):
     poll = poll_health(target.url + "/health", NEW_SHA, SCHEMA, deadline=5, poll_interval=1)
     assert poll.passed and poll.attempts == 1 and poll.seconds < 0.5
+
+
+def test_hung_name_resolution_is_cut_at_the_deadline(monkeypatch):
+    # No resolver can be made to hang here, so getaddrinfo itself stands still
+    # (and never looks anything up): the probe must give up at its deadline anyway.
+    import socket
+
+    def hung_resolver(*args, **kwargs):
+        time.sleep(3)
+        raise socket.gaierror("still hung")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung_resolver)
+    probe = probe_health("http://deploy-target.invalid/health", NEW_SHA, SCHEMA, timeout=0.5)
+    assert probe.failure is not None and probe.failure.reason == ProbeFailure.TIMEOUT
+    assert probe.seconds <= 0.5 + SLACK

@@ -21,7 +21,7 @@ REQUIREMENT_ID = "test_contracts.py::test_contract[active-buyers]"
 
 
 @pytest.fixture
-def contract_dsn(contract_schema, monkeypatch):
+def contract_dsn(contract_schema, monkeypatch, clean_gate_env):
     """DRIFTGATE_DSN: the empty contract schema (no active buyers: a real contract FAIL),
     reached with a canary password (trust auth on the test server ignores it)."""
     dsn, schema = contract_schema
@@ -33,7 +33,7 @@ def contract_dsn(contract_schema, monkeypatch):
 
 
 @pytest.fixture
-def github(tmp_path, monkeypatch):
+def github(tmp_path, monkeypatch, clean_gate_env):
     summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

@@ -4,9 +4,10 @@ import io
 
 import pytest
 
-from driftgate.checks import artifact
+from driftgate.checks import artifact, github
 from driftgate.checks.report import CheckResult, decide
-from driftgate.commands.verify import ScrubbingStream, exit_code
+from driftgate.checks.secrets import ScrubbingStream
+from driftgate.commands.verify import exit_code
 
 
 def check(group, outcome, name="test_x"):
@@ -69,19 +70,19 @@ def test_broken_contract_module_is_not_bypassed():
 
 def test_annotations_error_and_loud_warning():
     results = [check("health", "failed"), CONTRACT_FAIL]
-    failed = artifact.annotations(results, decide(results, True))
+    failed = github.annotations(results, decide(results, True))
     assert failed == [
         "::error title=driftgate verify::test_health.py::test_x: health failed",
         "::error title=driftgate verify::" + CONTRACT_FAIL.id + ": " + CONTRACT_FAIL.message,
     ]
-    bypassed = artifact.annotations([CONTRACT_FAIL], decide([CONTRACT_FAIL], True))
+    bypassed = github.annotations([CONTRACT_FAIL], decide([CONTRACT_FAIL], True))
     assert bypassed[0].startswith("::warning title=driftgate%3A contract failure BYPASSED::")
     assert bypassed[1].startswith("::warning title=driftgate%3A ALLOW_CONTRACT_FAILURE=true::")
 
 
 def test_annotation_data_is_escaped():
     sneaky = CheckResult("test_api.py::t", "api", "failed", "100%\n::error::forged")
-    (line,) = artifact.annotations([sneaky], decide([sneaky], False))
+    (line,) = github.annotations([sneaky], decide([sneaky], False))
     assert line.endswith("100%25%0A::error::forged") and "\n" not in line
 
 
@@ -103,7 +104,7 @@ def test_markdown_escapes_cells():
         "deployed": {"git_sha": None, "version": None},
         "checks": [{"id": "t.py::x", "outcome": "failed", "message": "a | b\nc"}],
     }
-    text = artifact.markdown(document)
+    text = github.markdown(document)
     assert "FAILED" in text and "| `t.py::x` | ❌ failed | a \\| b c |" in text
 
 
@@ -131,3 +132,27 @@ def test_scrubbing_stream_never_splits_a_secret():
 @pytest.mark.parametrize(("pytest_code", "gate_code"), [(0, 0), (1, 1), (3, 1), (4, 2), (5, 1)])
 def test_exit_codes(pytest_code, gate_code):
     assert exit_code(pytest_code) == gate_code
+
+
+def test_contract_warn_is_a_warning_annotation():
+    warned = CheckResult(
+        "test_contracts.py::test_contract[C-DAT-001]",
+        "contracts",
+        "passed",
+        properties=(
+            (
+                "contract",
+                {
+                    "contract_id": "C-DAT-001",
+                    "name": "per-seat freshness",
+                    "status": "WARN",
+                    "message": "b1: 4 days old",
+                },
+            ),
+        ),
+    )
+    (line,) = github.annotations([warned], decide([warned], False))
+    assert line == (
+        "::warning title=driftgate%3A contract WARN::test_contracts.py::test_contract[C-DAT-001]: "
+        "C-DAT-001 per-seat freshness: b1: 4 days old"
+    )

@@ -3,7 +3,8 @@
 import pytest
 from gate_helpers import NEW_SHA
 
-from driftgate.checks.settings import SettingsError, resolve_settings, scrub, secret_values
+from driftgate.checks.secrets import scrub, secret_values
+from driftgate.checks.settings import SettingsError, resolve_settings
 from driftgate.policies.errors import DriftgateError
 
 

@@ -173,3 +173,25 @@ def test_expected_sha_from_github_sha(verify, production, staging, monkeypatch):
         "--target", "staging", "--base-url", staging.url, "--groups", "health", "--deadline", "1"
     )
     assert code == 0, err
+
+
+def test_junit_names_each_check(verify, production, staging, tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    junit = tmp_path / "verify.xml"
+    code, _, document = gate(
+        verify, production, staging, tmp_path, "health,promotion", "--junitxml", junit
+    )
+    assert code == 0
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    names = {f"{case.get('classname')}.py::{case.get('name')}" for case in cases}
+    assert names == set(outcomes(document)) == {*HEALTH_IDS, PROMOTION_ID}
+
+
+def test_unwritable_artifact_fails_closed(verify, production, staging, tmp_path):
+    missing_dir = tmp_path / "no-such-dir" / "verify.json"
+    args = target_args(production, staging, "--groups", "health", "--json-out", missing_dir)
+    code, _, err = verify(*args)
+    assert code == 1
+    assert "driftgate: error: cannot write --json-out: FileNotFoundError" in err
+    assert "Traceback" not in err

@@ -8,10 +8,10 @@ test_rule_fixtures.py, test_rules_meta.py and the mutation tests.
 import types
 
 import pytest
-from driftgate.policies import rules as rule_registry
-from driftgate.policies.lint.violation import flag_at, flag_key, flag_text, flag_value
 
 from driftgate import cli
+from driftgate.policies import rules as rule_registry
+from driftgate.policies.lint.violation import flag_at, flag_key, flag_text, flag_value
 
 
 def _rule(rule_id, name, severity, applies_to, summary, options=None, **hooks):

@@ -10,8 +10,9 @@ import subprocess
 import sys
 
 import pytest
-from driftgate.policies.yamlsource import MAX_FILE_BYTES
 from lint_samples import CI_WITH_PUSH
+
+from driftgate.policies.yamlsource import MAX_FILE_BYTES
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)

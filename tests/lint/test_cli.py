@@ -149,3 +149,8 @@ def test_pre_commit_hook_definition():
     assert files.search(".github/workflows/deploy.yml")
     assert files.search("docker-compose.gcp.yml") and files.search("compose.yaml")
     assert not files.search("src/app.py")
+
+
+def test_rules_check_needs_the_markdown_format(run_cli, tmp_path):
+    code, out, err = run_cli("rules", "--check", tmp_path / "rules.md")
+    assert (code, out) == (2, "") and "--check needs --format markdown" in err

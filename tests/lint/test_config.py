@@ -1,10 +1,11 @@
 """The lint config: driftgate.yaml / .driftgate.yaml / [tool.driftgate], and its errors."""
 
 import pytest
+from lint_samples import CI_WITH_PUSH, DEPLOY
+
 from driftgate.policies.errors import InputError
 from driftgate.policies.lint.config import ConfigError, find_config, load_config
 from driftgate.policies.lint.linter import lint_paths
-from lint_samples import CI_WITH_PUSH, DEPLOY
 
 
 def lint_repo(repo, config_name, config_text, files=None):

@@ -2,10 +2,11 @@
 
 import os
 
+from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY
+
 from driftgate.policies.lint.discovery import kind_for, matches, repo_root
 from driftgate.policies.lint.engine import default_pack
 from driftgate.policies.lint.linter import lint_paths
-from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY
 
 FILES = default_pack().files
 
@@ -79,3 +80,23 @@ def test_the_same_file_given_twice_is_linted_once(fake_rules, repo):
     root = sample_repo(repo)
     ci = root / ".github" / "workflows" / "ci.yml"
     assert len(lint_paths([ci, ci]).files) == 1
+
+
+def test_the_workflows_folder_itself_lints_its_repository_workflows(fake_rules, repo):
+    root = sample_repo(repo)
+    report = lint_paths([root / ".github" / "workflows"])
+    assert sorted(os.path.basename(p) for p in report.files) == [
+        "build-and-push.yaml",
+        "ci.yml",
+        "deploy.yml",
+    ]
+    assert ("DG903", "deploy.yml") in {
+        (f.rule_id, os.path.basename(f.file)) for f in report.findings
+    }
+
+
+def test_a_folder_without_workflows_is_an_error_not_a_silent_pass(fake_rules, tmp_path):
+    report = lint_paths([tmp_path])
+    assert report.files == ()
+    (error,) = report.errors
+    assert str(error).startswith(f"{tmp_path}: no workflow") and "repository root" in str(error)

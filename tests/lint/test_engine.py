@@ -1,10 +1,11 @@
 """The engine: which rules run on which kind of file, hooks, findings, order, parallel runs."""
 
 import pytest
+from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY
+
 from driftgate.policies.lint import linter
 from driftgate.policies.lint.engine import lint_file, select_rules
 from driftgate.policies.lint.finding import Finding
-from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY
 
 
 def write(tmp_path, name, text):
@@ -88,3 +89,20 @@ def test_reference_example_lints_clean_with_every_registered_rule():
     assert report.errors == ()
     assert [(f.file, f.line, f.rule_id, f.message) for f in report.findings] == []
     assert len(report.files) == 3
+
+
+def test_a_crashing_rule_fails_closed_naming_rule_and_file(
+    fake_rules, tmp_path, run_cli, monkeypatch
+):
+    def crash(workflow, context):
+        raise ValueError("boom")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(fake_rules["DG901"], "check_workflow", crash)
+    path = write(tmp_path, "wf.yml", CI_WITH_PUSH)
+    code, _, err = run_cli("lint", path)
+    assert code == 2
+    assert err.strip() == (
+        f"driftgate: error: {path}: rule DG901 failed on this file (ValueError: boom); "
+        "please report it"
+    )

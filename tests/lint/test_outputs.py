@@ -12,10 +12,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from driftgate.policies.lint.output import choose
-from driftgate.policies.lint.output.github import escape_data, escape_property
 
 from driftgate import __version__
+from driftgate.policies.lint.output import choose
+from driftgate.policies.lint.output.github import escape_data, escape_property
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"

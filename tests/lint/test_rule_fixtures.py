@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from driftgate.policies.lint.engine import lint_file
 from driftgate.policies.rules import REGISTRY
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from driftgate.policies.lint.engine import lint_document, select_rules
 from driftgate.policies.lint.finding import SEVERITIES
 from driftgate.policies.lint.meta import META_RULES

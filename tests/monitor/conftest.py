@@ -5,8 +5,8 @@ import socket
 import threading
 
 import pytest
-from driftgate.monitor.server import Exporter, serve
 
+from driftgate.monitor.server import Exporter, serve
 from driftgate.reference_target import ReferenceTarget
 
 SHA_A = "94e9cbb0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6"

@@ -9,10 +9,10 @@ import time
 import urllib.request
 
 import pytest
-from driftgate.monitor.config import build_config, parse_listen
-from driftgate.policies.errors import DriftgateError
 
 from driftgate.cli import main
+from driftgate.monitor.config import build_config, parse_listen
+from driftgate.policies.errors import DriftgateError
 
 DRIFTGATE = [sys.executable, "-m", "driftgate"]
 
@@ -70,6 +70,15 @@ def test_broken_config_is_one_error_naming_file_line_field(tmp_path, text, expec
         build_config(config_path=path)
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_broken_url_is_never_echoed(tmp_path, capsys):
+    path = write(tmp_path, "version: 1\ntargets:\n  x:\n    base_url: ftp://user:s3cret@host\n")
+    assert main(["monitor", "--config", str(path), "--check-config"]) == 2
+    assert main(["monitor", "--url", "staging=ftp://user:s3cret@host", "--check-config"]) == 2
+    captured = capsys.readouterr()
+    assert "s3cret" not in captured.out + captured.err
+    assert captured.err.count("\n") == 2
 
 
 def test_check_config_ok(capsys):
@@ -137,3 +146,12 @@ def test_command_serves_and_stops_cleanly_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.mark.parametrize("module", ["config", "probe", "state", "collector", "poller", "server"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"driftgate.monitor.{module}"))
+    assert result.attempted > 0 and result.failed == 0

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import SHA_A, SHA_B
+from prometheus_client import CollectorRegistry, generate_latest
+
 from driftgate.monitor.collector import MAX_LABEL_CHARS, ObservationsCollector, TargetsCollector
 from driftgate.monitor.config import build_config
 from driftgate.monitor.probe import ProbeResult
 from driftgate.monitor.state import Observations
 from driftgate.policies.health import ProbeFailure, evaluate_health
 from driftgate.policies.pack import load_pack
-from prometheus_client import CollectorRegistry, generate_latest
 
 GOLDEN = Path(__file__).parent / "golden" / "metrics.prom"
 SCHEMA = load_pack().health_schema

@@ -7,6 +7,7 @@ import tracemalloc
 
 import pytest
 from conftest import SHA_A
+
 from driftgate.monitor.probe import probe_health
 from driftgate.policies.health import ProbeFailure
 from driftgate.policies.pack import load_pack
@@ -28,6 +29,10 @@ def canned_server():
             conn, _ = listener.accept()
             with conn:
                 try:
+                    # Read the request first: closing with it unread would reset the connection.
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        request += conn.recv(4096) or b"\r\n\r\n"
                     conn.sendall(head)
                     conn.sendall(memoryview(body))
                 except OSError:

@@ -17,6 +17,7 @@ import urllib.request
 
 import pytest
 from conftest import PROMETHEUS, PUSHGATEWAY, SHA_A, SHA_B, require_binary
+
 from driftgate.checks.pushgateway import push_verdict
 from driftgate.monitor.config import build_config
 from driftgate.monitor.rules import RULES_FILE

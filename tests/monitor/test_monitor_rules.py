@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
+
 from driftgate.monitor.rules import RULES_FILE, RULES_TEST_FILE
 
 DOCS = Path(__file__).parents[2] / "docs" / "monitor.md"

@@ -1,18 +1,20 @@
 """The exporter over real HTTP on loopback: both modes, hostile neighbours, promtool on a scrape."""
 
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 from conftest import SHA_A, SHA_B
-from driftgate.monitor.config import build_config
 from prometheus_client.parser import text_string_to_metric_families
 
+from driftgate.monitor.config import build_config
 
-def get(url, method="GET"):
-    request = urllib.request.Request(url, method=method)
+
+def get(url, method="GET", headers=None):
+    request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode()
@@ -189,3 +191,53 @@ def test_promtool_check_metrics_on_a_real_scrape(promtool, reference_targets, ru
         assert (
             checked.stdout.strip() == "" and checked.stderr.strip() == ""
         )  # no lint remarks either
+
+
+def test_flipping_sha_keeps_one_info_series_and_counts_deploys(reference_targets, running_exporter):
+    flipper = reference_targets(SHA_A)
+    config = build_config(
+        overrides={"staging": flipper.url, "production": flipper.url}, interval=0.05
+    )
+    _, base = running_exporter(config)
+    stop = threading.Event()
+
+    def flip():
+        shas = [SHA_A, SHA_B]
+        while not stop.is_set():
+            with flipper._lock:  # swap the SHA in place: a deploy with no downtime at all
+                flipper.sha = shas.pop(0)
+                shas.append(flipper.sha)
+            time.sleep(0.02)
+
+    threading.Thread(target=flip, daemon=True).start()
+    try:
+        for _ in range(20):
+            text = scrape_until(base, probed(2))
+            assert (
+                len(
+                    [
+                        line
+                        for line in text.splitlines()
+                        if line.startswith("driftgate_deployed_info{")
+                    ]
+                )
+                == 2
+            )
+            time.sleep(0.03)
+    finally:
+        stop.set()
+    deploys = samples(get(base + "/metrics")[1], "driftgate_deploys_observed_total")
+    assert deploys["production"][1] >= 3
+
+
+def test_probe_answers_within_prometheus_scrape_timeout(reference_targets, running_exporter):
+    slow = reference_targets(slow_seconds=10.0)
+    slow.set_mode("slow")
+    config = build_config(overrides={"staging": slow.url, "production": slow.url}, timeout=8)
+    _, base = running_exporter(config, mode="probe")
+    started = time.monotonic()
+    headers = {"X-Prometheus-Scrape-Timeout-Seconds": "1.5"}
+    status, text = get(base + "/probe?target=staging", headers=headers)
+    assert time.monotonic() - started < 1.5
+    assert status == 200
+    assert samples(text, "driftgate_probe_success")["staging"][1] == 0

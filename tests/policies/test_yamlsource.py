@@ -100,3 +100,8 @@ def test_binary_huge_and_unreadable_files(tmp_path):
 
 def test_empty_document_is_none():
     assert parse_yaml("# only a comment\n") is None
+
+
+def test_locate_in_a_literal_block_ignores_the_lines_own_extra_indentation():
+    run = parse_yaml("run: |\n  if x; then\n    docker build .\n  fi\n")["run"]
+    assert run.locate(run.index("docker")) == (3, 5)

@@ -30,7 +30,7 @@ def _summary_line(counts):
     files = _plural(counts["files"], "file")
     unreadable = ""
     if counts["errors"]:
-        unreadable = f"; {_plural(counts['errors'], 'file')} could not be linted"
+        unreadable = f"; {_plural(counts['errors'], 'path')} could not be linted"
     if not counts["findings"]:
         return f"All clean: {files}, no findings{unreadable}."
     parts = [_plural(n, s) for s, n in counts["by_severity"].items() if n]

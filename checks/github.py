@@ -1,0 +1,97 @@
+"""GitHub Actions output of the gate: the step summary (Markdown) and annotations.
+
+Workflow commands go to stdout (`::error title=...::message`), escaped as
+GitHub requires, so a message can never forge a command of its own.
+"""
+
+
+def markdown(document):
+    """The GitHub step summary of a run."""
+    verdict = "PASSED" if document["passed"] else "FAILED"
+    if document["bypassed"]:
+        verdict = "PASSED with contract failures BYPASSED"
+    sha = document["expected_sha"]
+    lines = [
+        f"## driftgate verify: {document['target']} @ `{sha[:12]}`: {verdict}",
+        "",
+    ]
+    if document["bypassed"]:
+        lines += [
+            "> [!WARNING]",
+            "> ALLOW_CONTRACT_FAILURE=true let failing data contracts through. "
+            "Remove the bypass after investigation.",
+            "",
+            "| bypassed contract | name | message |",
+            "|---|---|---|",
+        ]
+        for c in document["contracts"]["bypassed_contracts"]:
+            lines.append(
+                f"| {_cell(c['contract_id'])} | {_cell(c['name'])} | {_cell(c['message'])} |"
+            )
+        lines.append("")
+    timings = document["timings"]
+    deployed = document["deployed"]
+    lines += [
+        f"Deployed: git_sha `{deployed['git_sha']}`, version `{deployed['version']}`; "
+        f"time to verdict: {timings['seconds_to_verdict']} s; total {timings['total_seconds']} s.",
+        "",
+        "| check | outcome | message |",
+        "|---|---|---|",
+    ]
+    icons = {"passed": "✅ passed", "failed": "❌ failed", "error": "❌ error"}
+    for check in document["checks"]:
+        outcome = icons.get(check["outcome"], check["outcome"])
+        lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _cell(text):
+    text = " ".join(str(text if text is not None else "").split())
+    return text.replace("|", "\\|")[:300]
+
+
+def annotations(results, verdict, push_warning=None):
+    """GitHub workflow commands: ::error per failed check, ::warning for the bypass."""
+    lines = []
+    for r in results:
+        if not r.failed:
+            lines += _contract_warnings(r)
+            continue
+        kind = "warning" if r in verdict.bypassed_failures else "error"
+        title = "driftgate: contract failure BYPASSED" if kind == "warning" else "driftgate verify"
+        lines.append(f"::{kind} title={_property_value(title)}::{_data(r.id + ': ' + r.message)}")
+    if verdict.bypassed:
+        lines.append(
+            f"::warning title={_property_value('driftgate: ALLOW_CONTRACT_FAILURE=true')}::"
+            + _data(
+                f"{len(verdict.bypassed_failures)} failing data contract(s) bypassed; "
+                "remove the bypass after investigation"
+            )
+        )
+    if push_warning:
+        title = _property_value("driftgate: Pushgateway")
+        lines.append(f"::warning title={title}::{_data(push_warning)}")
+    return lines
+
+
+def _contract_warnings(result):
+    """A passing contract check that WARNed (not strict) still deserves a look."""
+    title = _property_value("driftgate: contract WARN")
+    return [
+        f"::warning title={title}::"
+        + _data(
+            f"{result.id}: {record.get('contract_id')} {record.get('name')}: "
+            f"{record.get('message')}"
+        )
+        for name, record in result.properties
+        if name == "contract" and isinstance(record, dict) and record.get("status") == "WARN"
+    ]
+
+
+def _data(text):
+    # GitHub's escaping of workflow command data: %, CR and LF.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property_value(text):
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

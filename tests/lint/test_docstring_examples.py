@@ -1,0 +1,30 @@
+"""The examples in the lint engine's docstrings run (they are documentation: keep them true)."""
+
+import doctest
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = [
+    "driftgate.policies.yamlsource",
+    "driftgate.policies.lint.config",
+    "driftgate.policies.lint.discovery",
+    "driftgate.policies.lint.engine",
+    "driftgate.policies.lint.finding",
+    "driftgate.policies.lint.linter",
+    "driftgate.policies.lint.ruledocs",
+    "driftgate.policies.lint.suppressions",
+    "driftgate.policies.lint.output.github",
+    "driftgate.policies.lint.output.json",
+    "driftgate.policies.lint.output.sarif",
+    "driftgate.policies.lint.output.text",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(ROOT)  # examples lint examples/catscan
+    results = doctest.testmod(importlib.import_module(name))
+    assert results.attempted > 0 and results.failed == 0
