@@ -169,8 +169,8 @@ def resolve_settings(raw, environ=None):
         deadline=_seconds("--deadline", value("deadline"), DEFAULT_DEADLINE),
         poll_interval=_seconds("--poll-interval", value("poll-interval"), DEFAULT_POLL_INTERVAL),
         host_spec=value("host") or None,
-        ssh_config=value("ssh-config") or None,
-        ssh_identity=value("ssh-identity") or None,
+        ssh_config=_existing_file("--ssh-config", value("ssh-config")),
+        ssh_identity=_existing_file("--ssh-identity", value("ssh-identity")),
         dsn=environ.get(dsn_env) or None,
         token=environ.get(token_env) or None,
         dsn_env=dsn_env,
@@ -178,7 +178,7 @@ def resolve_settings(raw, environ=None):
         strict=_boolean("--strict (DRIFTGATE_STRICT)", value("strict")),
         allow_contract_failure=_boolean(f"--allow-contract-failure ({bypass_var})", bypass_raw),
         groups=resolve_groups(value("groups")),
-        openapi_file=value("openapi-file") or None,
+        openapi_file=_existing_file("--openapi-file", value("openapi-file")),
         json_out=raw.get("json-out") or None,
         pushgateway=_check_url("--pushgateway", pushgateway) if pushgateway else None,
     )
@@ -242,6 +242,14 @@ def _boolean(option, raw):
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
     raise SettingsError(f"{option}: expected true or false, got {str(raw)[:40]!r}")
+
+
+def _existing_file(option, path):
+    if not path:
+        return None
+    if not os.path.isfile(path):
+        raise SettingsError(f"{option}: no such file: {str(path)[:200]}")
+    return str(path)
 
 
 def _env_name(option, name):

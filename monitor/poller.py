@@ -58,22 +58,33 @@ class Prober:
             return future
 
     def probe_now(self, name, timeout=None):
-        """Probe `name` and return its result; a probe stuck in the queue reads as a timeout.
+        """Probe `name` in the calling thread and return its result.
 
-        `timeout` (at most the configured one) lets a scraper with a shorter scrape
-        timeout get an answer before it gives up, as blackbox_exporter does.
+        Used by /probe, whose request already runs on a bounded pool of threads: no
+        hand-off to the probe pool. A probe of `name` already running is joined
+        instead (it reads as a timeout if it does not end in time). `timeout` (at
+        most the configured one) lets a scraper with a shorter scrape timeout get
+        an answer before it gives up, as blackbox_exporter does.
         """
         timeout = min(timeout or self._config.timeout, self._config.timeout)
-        future = self.submit(name, timeout)
+        with self._lock:
+            running = self._in_flight.get(name)
+            if running is None:
+                mine = concurrent.futures.Future()
+                self._in_flight[name] = mine
+        if running is None:
+            result = self._run(name, timeout)
+            mine.set_result(result)
+            return result
         try:
-            return future.result(timeout=timeout + _GRACE_SECONDS)
+            return running.result(timeout=timeout + _GRACE_SECONDS)
         except concurrent.futures.TimeoutError:
             result = ProbeResult(
                 success=False,
                 duration_seconds=timeout,
                 finished_at=time.time(),
                 failure=ProbeFailure.TIMEOUT,
-                detail="probe did not start in time (all workers busy)",
+                detail="an earlier probe of this target is still running",
             )
             self._observations.record(name, result)
             return result

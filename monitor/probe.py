@@ -13,6 +13,7 @@ set, so label values stay bounded). Payload verdicts come only from
 """
 
 import http.client
+import logging
 import socket
 import ssl
 import time
@@ -31,6 +32,7 @@ from driftgate.policies.health import (
 READ_SIZE = 64 * 1024
 USER_AGENT = "driftgate-monitor"
 _TLS_CONTEXT = ssl.create_default_context()
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def probe_health(url, timeout, schema=None):
         verdict, failure, detail = None, exc.reason, exc.detail
     except Exception as exc:  # noqa: BLE001 - every failure is data, never a crash
         verdict, (failure, detail) = None, classify(exc)
+        if failure == ProbeFailure.BAD_SHAPE:  # not a transport failure: a driftgate bug
+            _log.warning("unexpected probe failure: %s", exc.__class__.__name__)
     return ProbeResult(
         success=failure is None,
         duration_seconds=time.perf_counter() - started,

@@ -15,9 +15,9 @@ the exporter never fetches a URL a scraper chose.
 """
 
 import socket
-import socketserver
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -146,9 +146,37 @@ class _CachedExposition:
         return body
 
 
-class _Server(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+class _Server(WSGIServer):
+    """The WSGI server, answering on a bounded pool of threads.
+
+    A new thread per request (socketserver.ThreadingMixIn) costs about as much
+    CPU as a whole probe; a pool halves the cost of a /probe request and bounds
+    the threads a flood of connections can create.
+    """
+
     allow_reuse_address = True
+    request_queue_size = 128
+    handler_threads = 64
+
+    def __init__(self, *args, **kwargs):
+        # Before binding: a failed bind calls server_close(), which shuts the pool down.
+        self._pool = ThreadPoolExecutor(self.handler_threads, thread_name_prefix="driftgate-http")
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        self._pool.submit(self._answer, request, client_address)
+
+    def _answer(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except OSError:
+            pass  # the client went away: its problem, not a traceback on stderr
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self):
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Server6(_Server):
@@ -156,6 +184,8 @@ class _Server6(_Server):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = 10  # seconds a client may take to send its request: a pool thread is precious
+
     def log_message(self, *args):  # one line per scrape would drown the real messages
         pass
 

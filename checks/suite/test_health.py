@@ -15,6 +15,7 @@ DEADLINE_GRACE = 1.0  # seconds a poll may overrun its deadline (one last read, 
 
 @pytest.fixture(scope="session")
 def health_poll(gate):
+    """The one poll of this gate run: until the expected SHA answers healthy, or the deadline."""
     url = gate.pack.health_url(gate.target.name, gate.base_url)
     return poll_health(
         url,

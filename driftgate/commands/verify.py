@@ -73,6 +73,9 @@ def pytest_args(raw, junitxml=None):
         "--continue-on-collection-errors",  # a broken group fails; the others still report
         "-o",
         "junit_family=xunit1",  # keeps each check's recorded properties in the JUnit XML
+        "-W",
+        # Run in-process after driftgate was imported (the demo does): harmless, not news.
+        "ignore::pytest.PytestAssertRewriteWarning",
     ]
     for option in OPTIONS:
         value = raw.get(option.name)

@@ -190,3 +190,37 @@ def deploy_steps(workflow):
     from .shell import runs_compose_up
 
     return [step for job in workflow.jobs for step in job.steps if runs_compose_up(step.run)]
+
+
+# Status functions that make a job run although a job it needs failed or was skipped.
+_STATUS_OVERRIDE = re.compile(r"\b(?:always|failure|cancelled)\s*\(", re.IGNORECASE)
+
+
+def runs_despite_needs(job):
+    """Whether a job's `if:` lets it run when a job it needs was skipped or failed
+    (`always()`, `failure()`, `cancelled()`): then its needs do not gate it."""
+    condition = job.body.get("if")
+    return isinstance(condition, str) and _STATUS_OVERRIDE.search(condition) is not None
+
+
+def is_free_text(spec):
+    """Whether a dispatch input takes free text: `type: string`, or no type at all."""
+    kind = spec.get("type") if isinstance(spec, YamlMap) else None
+    return kind is None or str(kind).strip().lower() == "string"
+
+
+def flag_missing_input(workflow, message):
+    """A Violation for a missing dispatch input: at the `inputs:` key, else the
+    `workflow_dispatch` trigger, else `on`, else the document's start."""
+    from .violation import Violation, flag_key, flag_value
+
+    dispatch = workflow.trigger("workflow_dispatch")
+    if dispatch is not None and dispatch.config is not None and "inputs" in dispatch.config:
+        return flag_key(dispatch.config, "inputs", f"{dispatch.key_path}.inputs", message)
+    if dispatch is not None and isinstance(dispatch.container, YamlMap):
+        return flag_key(dispatch.container, dispatch.key, dispatch.key_path, message)
+    if dispatch is not None:
+        return flag_value(dispatch.container, dispatch.key, dispatch.key_path, message)
+    if "on" in workflow.document:
+        return flag_key(workflow.document, "on", "on", message)
+    return Violation(message, 1, 1, "")

@@ -4,21 +4,37 @@ Rules engineers: add your module by inserting its import and its tuple entry
 (keep id order); never rewrite this file.
 """
 
-from . import (  # R2: deploy steps and compose
+from . import (  # R1: DG101-DG106, DG201-DG204; R2: DG107-DG113, DG401, DG402
+    all_images,
+    build_trigger,
+    confirm_guard,
     contract_gate,
     deploy_concurrency,
     fixed_sleep,
     force_recreate,
     health_gate,
     image_tag_required,
+    input_injection,
     loopback_ports,
+    manual_only,
     prebuilt_images,
+    reason_input,
+    sha_image_tag,
+    sha_tags,
     staging_first,
+    target_input,
+    tests_before_push,
 )
 
 REGISTRY = {
     module.ID: module
     for module in (
+        manual_only,
+        target_input,
+        confirm_guard,
+        reason_input,
+        input_injection,
+        sha_image_tag,
         prebuilt_images,
         force_recreate,
         health_gate,
@@ -26,6 +42,10 @@ REGISTRY = {
         deploy_concurrency,
         staging_first,
         fixed_sleep,
+        build_trigger,
+        tests_before_push,
+        sha_tags,
+        all_images,
         image_tag_required,
         loopback_ports,
     )

@@ -50,7 +50,8 @@ def test_other_test_runs_are_untouched(tmp_path):
 def test_suite_is_not_collected_unless_named(tmp_path):
     # Collecting the whole checks/ package (e.g. `pytest .` in a checkout) skips the suite.
     done = run(["--collect-only", "-q", str(SUITE_DIR.parent)], tmp_path)
-    assert "test_health.py" not in done.stdout, done.stdout
+    assert done.returncode == 5, done.stdout + done.stderr  # pytest: no tests collected
+    assert "test_health.py" not in done.stdout
 
 
 def test_gate_run_with_bad_config_is_one_usage_error(tmp_path):

@@ -98,6 +98,9 @@ def test_secrets_never_in_repr():
         ({"strict": "maybe"}, "--strict (DRIFTGATE_STRICT): expected true or false"),
         ({"dsn_env": "NOT-A-VAR"}, "--dsn-env: not an environment variable name"),
         ({"pushgateway": "localhost:9091"}, "--pushgateway: not an http(s) URL"),
+        ({"openapi_file": "/no/such/openapi.json"}, "--openapi-file: no such file"),
+        ({"ssh_config": "/no/such/ssh_config"}, "--ssh-config: no such file"),
+        ({"ssh_identity": "/no/such/id_ed25519"}, "--ssh-identity: no such file"),
     ],
 )
 def test_bad_values_are_one_line_errors(raw, message):

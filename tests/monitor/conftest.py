@@ -62,7 +62,7 @@ def running_exporter():
     def start(config, mode="poll"):
         exporter = Exporter(config, mode=mode).start()
         server = serve(exporter, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         running.append((exporter, server))
         return exporter, f"http://127.0.0.1:{server.server_address[1]}"
 

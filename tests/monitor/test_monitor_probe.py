@@ -21,7 +21,7 @@ def canned_server():
     """A loopback server answering one connection with fixed bytes (no copy while sending)."""
     listeners = []
 
-    def start(head, body):
+    def start(head, body, read_request=True):
         listener = socket.create_server(("127.0.0.1", 0))
         listeners.append(listener)
 
@@ -30,7 +30,7 @@ def canned_server():
             with conn:
                 try:
                     # Read the request first: closing with it unread would reset the connection.
-                    request = b""
+                    request = b"" if read_request else b"\r\n\r\n"
                     while b"\r\n\r\n" not in request:
                         request += conn.recv(4096) or b"\r\n\r\n"
                     conn.sendall(head)
@@ -97,6 +97,13 @@ def test_http_1_0_server_that_closes(canned_server, framing):
     result = probe_health(url, 2.0, SCHEMA)
     assert (result.success, result.detail) == (True, "")
     assert result.verdict.passed
+
+
+def test_https_to_a_plain_http_server_is_a_tls_failure(canned_server):
+    # The server answers plain HTTP to the TLS client hello (it never sends "\r\n\r\n").
+    url = canned_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", b"{}", False)
+    result = probe_health(url.replace("http://", "https://"), 2.0, SCHEMA)
+    assert (result.success, result.failure) == (False, ProbeFailure.TLS)
 
 
 def test_redirect_is_not_followed(reference_targets):

@@ -73,7 +73,7 @@ def exporter_url(reference_targets):
     )
     exporter = Exporter(config).start()
     server = serve(exporter, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"127.0.0.1:{server.server_address[1]}", staging, production
     server.shutdown()
     server.server_close()

@@ -5,6 +5,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import SHA_A, SHA_B
@@ -241,3 +242,15 @@ def test_probe_answers_within_prometheus_scrape_timeout(reference_targets, runni
     assert time.monotonic() - started < 1.5
     assert status == 200
     assert samples(text, "driftgate_probe_success")["staging"][1] == 0
+
+
+def test_concurrent_probes_of_one_target_share_one_request(reference_targets, running_exporter):
+    slow = reference_targets(slow_seconds=0.5)
+    slow.set_mode("slow")
+    config = build_config(overrides={"staging": slow.url, "production": slow.url}, timeout=3)
+    _, base = running_exporter(config, mode="probe")
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(get, [base + "/probe?target=staging"] * 4))
+    assert [status for status, _ in answers] == [200] * 4
+    assert all(samples(text, "driftgate_probe_success")["staging"][1] == 1 for _, text in answers)
+    assert len(slow.requests) <= 2  # joined the probe in flight instead of piling up

@@ -1,0 +1,251 @@
+"""Images in workflows: where the tag variable is set, which images are built and pushed.
+
+Heuristic, built on policies/lint/shell.py (nested scripts included).
+
+- Tag assignments: the tag variable (pack images.tag_variable, IMAGE_TAG) as
+  an `env:` key (workflow, job or step), or a shell word `IMAGE_TAG=...`
+  (`IMAGE_TAG=x`, `export IMAGE_TAG=x`, `echo "IMAGE_TAG=x" >> "$GITHUB_ENV"`).
+- Commit derivation: a value derives the tag from the commit when it starts
+  with the tag format's prefix (`sha-`), uses `GITHUB_SHA` or `github.sha`,
+  and, for a `{sha7}` format, cuts it to 7 characters: `${GITHUB_SHA::7}`,
+  `${GITHUB_SHA:0:7}`, `cut -c1-7`, `head -c7`, `--short=7`.
+- Builds: `docker build`, `docker buildx build`, `docker image build` (their
+  `-t`/`--tag` references), `docker compose build`, docker/build-push-action.
+- Pushes: `docker push REF` (`docker image push`), a build with `--push` or
+  `--output type=registry`, `docker compose push`, `docker buildx bake --push`,
+  docker/build-push-action with `push:` not false (its `tags:`).
+  Compose and bake name no reference (ref None): their images are in files.
+
+>>> derives_from_commit("sha-${GITHUB_SHA::7}", "sha-{sha7}")
+True
+"""
+
+import re
+from dataclasses import dataclass
+
+from .shell import parse_script, word_spans, words
+from .shellwords import compose_subcommand, remote_script_words, strip_prefixes
+from .violation import flag_text, flag_value
+from .workflow import input_references
+
+_COMMIT = re.compile(r"\$\{?GITHUB_SHA\b|\bgithub\.sha\b", re.IGNORECASE)
+_SEVEN = re.compile(r":0?:7\}|cut\s+-c\s*1?-7\b|head\s+-c\s*7\b|--short=7\b")
+BUILD_ACTION = "docker/build-push-action"
+
+
+def derives_from_commit(value, tag_format):
+    """Whether a tag value is the commit's tag per the format (`sha-{sha7}`)."""
+    text = str(value).strip().strip("'\"")
+    prefix = tag_format.split("{", 1)[0]
+    if not text.startswith(prefix) or not _COMMIT.search(text):
+        return False
+    return "{sha7}" not in tag_format or _SEVEN.search(text) is not None
+
+
+def uses_input(value):
+    return any(True for _ in input_references(str(value)))
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A value somewhere in a workflow that can flag itself."""
+
+    value: str
+    step: object  # workflow.Step, or None for a workflow/job env
+    job_id: str | None
+    holder: object  # the located string (shell) or mapping (env/with) it sits in
+    key: object  # offset into holder (shell) or key of holder
+    key_path: str
+
+    def flag(self, message):
+        if isinstance(self.key, int) and isinstance(self.holder, str):
+            return flag_text(self.holder, self.key, self.key_path, message)
+        return flag_value(self.holder, self.key, self.key_path, message)
+
+
+def tag_assignments(workflow, variable):
+    """Every Spot where the tag variable is set (env: keys and shell assignments)."""
+    found = []
+    levels = [(workflow.document, None, None, "")]
+    for job in workflow.jobs:
+        levels.append((job.body, None, job.id, job.key_path))
+        levels += [(s.body, s, job.id, s.key_path) for s in job.steps]
+    for holder, step, job_id, path in levels:
+        env = holder.get("env")
+        if isinstance(env, dict) and variable in env:
+            key_path = f"{path}.env.{variable}".lstrip(".")
+            found.append(Spot(str(env[variable]), step, job_id, env, variable, key_path))
+    prefix = f"{variable}="
+    for step in _steps(workflow):
+        if step.run is None or prefix not in step.run:
+            continue
+        for command in parse_script(step.run):
+            if remote_script_words(command.text) is not None:
+                continue  # `ssh VM "IMAGE_TAG=x ..."`: the carried script's commands follow
+            for value, offsets in expression_words(word_spans(command.text)):
+                if value.startswith(prefix) and offsets:
+                    offset = command.offset_of(offsets[0])
+                    spot = Spot(value[len(prefix) :], step, step.job_id, step.run, offset, "")
+                    found.append(_with_path(spot, f"{step.key_path}.run"))
+    return found
+
+
+def expression_words(spans):
+    """Word spans with a `${{ ... }}` split by the shell joined back into one word:
+    GitHub pastes the expression's value before the shell splits the line."""
+    joined = []
+    for value, offsets in spans:
+        if joined and joined[-1][0].count("${{") > joined[-1][0].count("}}"):
+            previous, previous_offsets = joined.pop()
+            value, offsets = f"{previous} {value}", previous_offsets + offsets
+        joined.append((value, offsets))
+    return joined
+
+
+def _with_path(spot, key_path):
+    return Spot(spot.value, spot.step, spot.job_id, spot.holder, spot.key, key_path)
+
+
+def _steps(workflow):
+    return [step for job in workflow.jobs for step in job.steps]
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    """One image built or pushed: `ref` (None for compose/bake), at `spot`."""
+
+    action: str  # "build" or "push"
+    ref: str | None
+    spot: Spot
+    all_tags: bool = False  # `docker push --all-tags`
+
+    @property
+    def name(self):
+        """The image's name: the last path part of the reference, without tag or digest."""
+        if self.ref is None:
+            return None
+        return image_name_and_tag(self.ref)[0]
+
+    @property
+    def tag(self):
+        return None if self.ref is None else image_name_and_tag(self.ref)[1]
+
+
+def image_name_and_tag(ref):
+    """('catscan-api', '$IMAGE_TAG') of `$REGISTRY/catscan-api:$IMAGE_TAG`."""
+    last = ref.split("@", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    name, _, tag = last.partition(":")
+    return name, (tag or None)
+
+
+def image_uses(workflow):
+    """Every image built or pushed in the workflow, in step order (computed once per
+    workflow: DG202, DG203 and DG204 all ask)."""
+    cached = workflow.__dict__.get("_image_uses")
+    if cached is None:
+        cached = workflow.__dict__["_image_uses"] = tuple(_image_uses(workflow))
+    return cached
+
+
+def _image_uses(workflow):
+    uses = []
+    for step in _steps(workflow):
+        if step.uses and step.uses.split("@")[0].strip() == BUILD_ACTION:
+            uses += _action_uses(step)
+        run = step.run
+        if run and "docker" in run and ("push" in run or "build" in run or "bake" in run):
+            for command in parse_script(step.run):
+                if "docker" in command.text:
+                    uses += _command_uses(step, command)
+    return uses
+
+
+def _action_uses(step):
+    with_ = step.body.get("with")
+    with_ = with_ if isinstance(with_, dict) else {}
+    push = with_.get("push", False)
+    pushes = push is True or (isinstance(push, str) and push.strip() not in ("false", ""))
+    tags = with_.get("tags")
+    path = f"{step.key_path}.with.tags"
+    refs = []
+    if isinstance(tags, str):
+        for match in re.finditer(r"[^\n,]+", tags):  # newline- or comma-separated
+            ref = match.group().strip()
+            if ref:
+                offset = match.start() + len(match.group()) - len(match.group().lstrip())
+                refs.append(Spot(ref, step, step.job_id, tags, offset, path))
+    if not refs:
+        key = "tags" if "tags" in with_ else None
+        holder, key = (with_, key) if key else (step.body, "uses")
+        refs = [Spot("", step, step.job_id, holder, key, path if key == "tags" else "")]
+    actions = ("build", "push") if pushes else ("build",)
+    return [ImageUse(a, s.value or None, s) for a in actions for s in refs]
+
+
+def _command_uses(step, command):
+    spans = expression_words(word_spans(command.text))
+    values = [v for v, _ in spans]
+    program, rest = strip_prefixes(values)
+    if program is None:
+        return []
+    base = len(values) - len(rest)
+    compose = compose_subcommand(words(command.text))
+    path = f"{step.key_path}.run"
+
+    def spot(index, value=None):
+        offsets = spans[index][1] if index is not None else ()
+        offset = command.offset_of(offsets[0]) if offsets else command.offset
+        text = spans[index][0] if value is None and index is not None else value
+        return Spot(text or "", step, step.job_id, step.run, offset, path)
+
+    if compose is not None:
+        if compose[0] in ("build", "push"):
+            return [ImageUse(compose[0], None, spot(None))]
+        return []
+    if program.rsplit("/", 1)[-1] != "docker":
+        return []
+    sub = [v for v in rest if not v.startswith("-")][:2]
+    if sub[:1] == ["push"] or sub == ["image", "push"]:
+        first = base + rest.index(sub[0]) + (2 if sub[0] == "image" else 1)
+        all_tags = any(v in ("-a", "--all-tags") for v in values[first:])
+        refs = [i for i in range(first, len(values)) if not values[i].startswith("-")]
+        return [ImageUse("push", values[i], spot(i), all_tags) for i in refs[:1]] or [
+            ImageUse("push", None, spot(None), all_tags)
+        ]
+    if sub[:1] == ["build"] or sub in (["buildx", "build"], ["image", "build"]):
+        return _build_uses(values, spans, spot)
+    if sub == ["buildx", "bake"] and "--push" in values:
+        return [ImageUse("build", None, spot(None)), ImageUse("push", None, spot(None))]
+    return []
+
+
+def _build_uses(values, spans, spot):
+    tags = []
+    for index, value in enumerate(values):
+        if value in ("-t", "--tag") and index + 1 < len(values):
+            tags.append((index + 1, values[index + 1]))
+        elif value.startswith("--tag="):
+            tags.append((index, value[6:]))
+        elif value.startswith("-t") and len(value) > 2 and not value.startswith("--"):
+            tags.append((index, value[2:]))
+    pushes = "--push" in values or any("type=registry" in v for v in values)
+    actions = ("build", "push") if pushes else ("build",)
+    spots = [spot(i, v) for i, v in tags] or [spot(None)]
+    refs = [v for _, v in tags] or [None]
+    return [ImageUse(a, r, s) for a in actions for r, s in zip(refs, spots, strict=True)]
+
+
+def variable_from_commit(workflow, images):
+    """Whether the tag variable is set from the commit, and never from an input or a
+    fixed value (then `$IMAGE_TAG` in an image reference is the commit's tag)."""
+    assignments = tag_assignments(workflow, images.tag_variable)
+    derived = [a for a in assignments if derives_from_commit(a.value, images.tag_format)]
+    others = [a for a in assignments if a not in derived]
+    overridden = any(uses_input(a.value) or "$" not in a.value for a in others)
+    return bool(derived) and not overridden
+
+
+def is_variable(text, variable):
+    """`$IMAGE_TAG`, `${IMAGE_TAG}` or `${{ env.IMAGE_TAG }}`, and nothing else."""
+    pattern = rf"\$(?:{variable}|\{{{variable}\}}|\{{\{{\s*env\.{variable}\s*\}}\}})"
+    return re.fullmatch(pattern, text.strip()) is not None

@@ -1,0 +1,94 @@
+"""Every pushed image carries the commit's tag (`sha-<7 hex>`), and only that.
+
+Rationale:
+    A deploy pulls `<image>:sha-<7 hex>` built from `GITHUB_SHA` (SPEC
+    section 1). A push without that tag leaves the commit undeployable; a push
+    of `latest` (or of every local tag) publishes an image that compose can
+    silently run (SPEC section 4, "a `latest` tag pushed and usable").
+
+Remediation:
+    Set `IMAGE_TAG=sha-${GITHUB_SHA::7}` and push `<registry>/<image>:$IMAGE_TAG`.
+
+Accepts / rejects:
+    Pushes are found as policies/lint/images.py says (docker push, build
+    `--push`, compose push, bake `--push`, docker/build-push-action).
+    - Accepted: a pushed reference whose tag is the tag variable (`$IMAGE_TAG`,
+      `${IMAGE_TAG}`, `${{ env.IMAGE_TAG }}`) when the workflow sets it from
+      the commit and never from an input or a fixed value; or a tag that is
+      itself a commit derivation (`sha-${GITHUB_SHA::7}`). `docker compose
+      push` and `docker buildx bake --push` (tags in their files) when the
+      variable is set from the commit.
+    - Rejected, at the reference: any other tag (`latest`, a fixed tag, an
+      input, the full `${{ github.sha }}` for a `sha-{sha7}` pack), no tag,
+      `docker push --all-tags`, docker/build-push-action with no `tags`.
+
+Bad:
+    ```yaml
+    on:
+      push:
+        branches: [main]
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              docker build -t "$REGISTRY/catscan-api:latest" .
+              docker push "$REGISTRY/catscan-api:latest"
+    ```
+
+Good:
+    ```yaml
+    on:
+      push:
+        branches: [main]
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo "IMAGE_TAG=sha-${GITHUB_SHA::7}" >> "$GITHUB_ENV"
+          - run: |
+              docker build -t "$REGISTRY/catscan-api:$IMAGE_TAG" .
+              docker push "$REGISTRY/catscan-api:$IMAGE_TAG"
+    ```
+"""
+
+from ..lint.images import derives_from_commit, image_uses, is_variable, variable_from_commit
+
+ID = "DG203"
+NAME = "sha-tags"
+SUMMARY = "Every pushed image carries the commit's tag (`sha-<7 hex>`), and only that."
+SEVERITY = "error"
+APPLIES_TO = "build"
+OPTIONS = {}
+REMEDIATION = "Push `<registry>/<image>:$IMAGE_TAG` with `IMAGE_TAG=sha-${GITHUB_SHA::7}`."
+
+
+def check_workflow(workflow, context):
+    images = context.pack.images
+    variable = images.tag_variable
+    from_commit = variable_from_commit(workflow, images)
+    for use in image_uses(workflow):
+        if use.action != "push":
+            continue
+        problem = _problem(use, variable, from_commit, images.tag_format)
+        if problem:
+            yield use.spot.flag(problem)
+
+
+def _problem(use, variable, from_commit, tag_format):
+    if use.all_tags:
+        return "`docker push --all-tags` pushes every local tag, not only the commit's"
+    if use.ref is None:
+        if isinstance(use.spot.holder, str) and from_commit:
+            return None  # compose push / bake: the tags are the files' ${IMAGE_TAG}
+        return f"the pushed images' tags are not {variable} set from the commit"
+    tag = use.tag
+    if tag is None:
+        return f"`{use.ref}` has no tag: it is pushed as `latest`"
+    if is_variable(tag, variable):
+        if from_commit:
+            return None
+        return f"{variable} is not (only) set from the commit: `{use.ref}`"
+    if derives_from_commit(tag, tag_format):
+        return None
+    return f"`{use.ref}` is pushed with a tag that is not the commit's `sha-<7 hex>`"

@@ -1,0 +1,148 @@
+"""Images are pushed only after the contract and recovery tests passed.
+
+Rationale:
+    The build pushes what deploys will pull (SPEC section 1: "run the
+    contract and recovery tests, build, push"). An image pushed before its
+    tests pass, or while they are allowed to fail, is deployable broken.
+
+Remediation:
+    Run the test suites in a job that every pushing job `needs:` (or in
+    earlier steps of the pushing job), and let them fail the build.
+
+Accepts / rejects:
+    Suites (option `suites`, default contract and recovery) are found in
+    pytest commands of run: scripts: `pytest`, `py.test`, `python -m pytest`,
+    also behind `uv|poetry|pipenv|hatch|pdm run`. A command runs a suite when
+    one of its arguments holds the suite's name, ignoring case
+    (`tests/contracts`, `-m recovery`), or when it selects nothing (no path,
+    no `-k`/`-m`: the whole test suite).
+    - A test command does not count when its failure is swallowed
+      (`|| true`, `|| echo`, `continue-on-error` on its step or job).
+    - Accepted: every pushing job (see policies/lint/images.py for pushes) has
+      each suite in a step before its first push, or in a job it needs,
+      directly or transitively, unless its `if:` runs it anyway (`always()`,
+      `failure()`, `cancelled()`).
+    - Rejected, at the job's first push: a suite that does not run before it.
+    - Not understood: tests in scripts (`make test`, `./run-tests.sh`), tox,
+      a test step's own `if:` (a skipped test step still counts).
+
+Bad:
+    ```yaml
+    on:
+      push:
+        branches: [main]
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - run: docker build -t "$REGISTRY/catscan-api:$IMAGE_TAG" .
+          - run: docker push "$REGISTRY/catscan-api:$IMAGE_TAG"
+          - run: python -m pytest tests/contracts tests/recovery
+    ```
+
+Good:
+    ```yaml
+    on:
+      push:
+        branches: [main]
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - run: python -m pytest tests/contracts
+          - run: python -m pytest tests/recovery
+      build:
+        needs: test
+        runs-on: ubuntu-latest
+        steps:
+          - run: docker build -t "$REGISTRY/catscan-api:$IMAGE_TAG" .
+          - run: docker push "$REGISTRY/catscan-api:$IMAGE_TAG"
+    ```
+"""
+
+from ..lint.images import image_uses
+from ..lint.placement import continue_on_error
+from ..lint.shell import has_fail_suppression, parse_script, words
+from ..lint.shellwords import strip_prefixes
+from ..lint.workflow import runs_despite_needs
+
+ID = "DG202"
+NAME = "tests-before-push"
+SUMMARY = "Images are pushed only after the contract and recovery tests passed."
+SEVERITY = "error"
+APPLIES_TO = "build"
+OPTIONS = {"suites": ["contract", "recovery"]}
+REMEDIATION = "Run the contract and recovery tests in a job every pushing job needs."
+
+RUNNERS = frozenset({"uv", "poetry", "pipenv", "hatch", "pdm"})
+
+
+def check_workflow(workflow, context):
+    suites = context.options.get("suites", OPTIONS["suites"])
+    suites = [suites] if isinstance(suites, str) else [str(s) for s in suites]
+    first_push = {}
+    for use in image_uses(workflow):
+        if use.action == "push":
+            first_push.setdefault(use.spot.job_id, use)
+    for job_id, push in first_push.items():
+        job = workflow.job(job_id)
+        ran = set()
+        for step in job.steps[: push.spot.step.index]:
+            ran |= _suites_run(workflow, step, suites)
+        for upstream in _gating_jobs(workflow, job):
+            for step in upstream.steps:
+                ran |= _suites_run(workflow, step, suites)
+        missing = [s for s in suites if s not in ran]
+        if missing:
+            names = " and ".join(missing)
+            yield push.spot.flag(f"job {job_id} pushes images before the {names} tests pass")
+
+
+def _gating_jobs(workflow, job, seen=None):
+    """The jobs whose success `job` waits for (its needs, transitively)."""
+    seen = set() if seen is None else seen
+    if runs_despite_needs(job):
+        return []
+    found = []
+    for need in job.needs:
+        needed = workflow.job(need)
+        if needed is not None and need not in seen:
+            seen.add(need)
+            found += [needed, *_gating_jobs(workflow, needed, seen)]
+    return found
+
+
+def _suites_run(workflow, step, suites):
+    if step.run is None or "test" not in step.run or continue_on_error(workflow, step):
+        return set()
+    commands = parse_script(step.run)
+    ran = set()
+    for index, command in enumerate(commands):
+        arguments = pytest_arguments(words(command.text))
+        if arguments is None or has_fail_suppression(commands, index):
+            continue
+        ran |= {s for s in suites if _selects(arguments, s)}
+    return ran
+
+
+def pytest_arguments(command_words):
+    """The arguments of a pytest command, or None when the command is not pytest."""
+    program, rest = strip_prefixes(command_words)
+    while program in RUNNERS and rest[:1] == ["run"]:
+        program, rest = (rest[1], rest[2:]) if len(rest) > 1 else (None, [])
+    if program is None:
+        return None
+    base = program.rsplit("/", 1)[-1]
+    if base in ("pytest", "py.test"):
+        return rest
+    if base.startswith("python") and rest[:2] == ["-m", "pytest"]:
+        return rest[2:]
+    return None
+
+
+def _selects(arguments, suite):
+    if any(suite.lower() in argument.lower() for argument in arguments):
+        return True
+    selecting = {"-k", "-m"} | {a for a in arguments if a.startswith(("-k", "-m"))}
+    positional = [a for a in arguments if not a.startswith("-")]
+    return not positional and not (selecting & set(arguments))
