@@ -74,33 +74,15 @@ def contract_schema():
 
     The tables come from the contract tests' own builder (tests/checks/contracts).
     """
-    import os
     import sys
-    import uuid
     from pathlib import Path
 
-    import psycopg
-    from psycopg import sql
-
     sys.path.insert(0, str(Path(__file__).parent / "contracts"))
-    from contracts_seeding import SCHEMA_DDL
+    from contracts_seeding import connect_admin, server_dsn, spec_schema
 
-    dsn = os.environ.get("DRIFTGATE_TEST_DSN") or "postgresql://postgres@127.0.0.1:5432/test"
+    admin = connect_admin()
     try:
-        admin = psycopg.connect(dsn, connect_timeout=3, autocommit=True)
-    except psycopg.Error as exc:
-        pytest.fail(
-            f"PostgreSQL is unreachable ({str(exc).strip()[:120]}); start it or set "
-            "DRIFTGATE_TEST_DSN (default postgresql://postgres@127.0.0.1:5432/test)",
-            pytrace=False,
-        )
-    name = f"dg_gate_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-    try:
-        admin.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
-        admin.execute(SCHEMA_DDL)
-        yield dsn, name
+        with spec_schema(admin, "dg_gate") as name:
+            yield server_dsn(), name
     finally:
-        admin.execute("RESET search_path")
-        admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
         admin.close()

@@ -6,28 +6,22 @@ The gate's connections get `search_path` through the DSN's `options`, as a
 deploy would point them at its schema.
 """
 
-import os
-import uuid
-
-import psycopg
 import pytest
-from contracts_seeding import SCHEMA_DDL, TABLES, Seed, server_dsn, with_search_path
+from contracts_seeding import (
+    TABLES,
+    Seed,
+    connect_admin,
+    server_dsn,
+    spec_schema,
+    with_search_path,
+)
 from psycopg import sql
 
 
 @pytest.fixture(scope="session")
 def pg_admin():
     """An autocommit connection to the test server, or a FAIL that says how to get one."""
-    dsn = server_dsn()
-    try:
-        connection = psycopg.connect(dsn, connect_timeout=3, autocommit=True)
-    except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        pytest.fail(
-            f"PostgreSQL for the contract tests is unreachable ({reason}); start it or set "
-            "DRIFTGATE_TEST_DSN (default postgresql://postgres@127.0.0.1:5432/test)",
-            pytrace=False,
-        )
+    connection = connect_admin()
     yield connection
     connection.close()
 
@@ -35,15 +29,8 @@ def pg_admin():
 @pytest.fixture(scope="session")
 def pg_schema(pg_admin):
     """A fresh schema with the SPEC tables, dropped at the end of the session."""
-    name = f"dg_contracts_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    pg_admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-    try:
-        pg_admin.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
-        pg_admin.execute(SCHEMA_DDL)
+    with spec_schema(pg_admin, "dg_contracts") as name:
         yield name
-    finally:
-        pg_admin.execute("RESET search_path")
-        pg_admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,11 @@ breaks exactly what its contract guards.
 
 import os
 import uuid
+from contextlib import contextmanager
 
-from psycopg import conninfo
+import psycopg
+import pytest
+from psycopg import conninfo, sql
 
 DEFAULT_TEST_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -52,6 +55,36 @@ TABLES = (
 
 def server_dsn():
     return os.environ.get("DRIFTGATE_TEST_DSN") or DEFAULT_TEST_DSN
+
+
+def connect_admin():
+    """An autocommit connection to the test server, or a test FAIL that says how to get one.
+
+    Never a skip (CI needs the database) and never a hang (3 s connect timeout).
+    """
+    try:
+        return psycopg.connect(server_dsn(), connect_timeout=3, autocommit=True)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        pytest.fail(
+            f"PostgreSQL for the tests is unreachable ({reason}); start it or set "
+            f"DRIFTGATE_TEST_DSN (default {DEFAULT_TEST_DSN})",
+            pytrace=False,
+        )
+
+
+@contextmanager
+def spec_schema(admin, prefix):
+    """A fresh schema with the SPEC tables, on `admin`'s search_path, dropped afterwards."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+    try:
+        admin.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
+        admin.execute(SCHEMA_DDL)
+        yield name
+    finally:
+        admin.execute("RESET search_path")
+        admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
 def with_search_path(dsn, schema):

@@ -5,6 +5,7 @@ test breaks exactly what its contract guards.
 """
 
 import pytest
+
 from driftgate.checks.contracts import ContractRun
 from driftgate.policies.contracts import load_catalogue, summarise
 from driftgate.policies.pack import load_pack

@@ -12,12 +12,13 @@ from types import MappingProxyType
 
 import pytest
 from contracts_seeding import TABLES, server_dsn, with_search_path
+from psycopg import sql
+
 from driftgate.checks.contracts import ContractRun, DatabaseUnavailable, connect
 from driftgate.policies.contract_pack import parse_catalogue
 from driftgate.policies.contracts import Catalogue, Contract, Query, Status, load_catalogue
 from driftgate.policies.errors import PackError
 from driftgate.policies.pack import load_pack
-from psycopg import sql
 
 CATALOGUE = load_catalogue(load_pack())
 

@@ -11,6 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+
 from driftgate.checks.contracts import checker_artifact
 from driftgate.checks.settings import resolve_settings
 from driftgate.checks.suite import SUITE_DIR
