@@ -6,14 +6,9 @@ copy with the engine as `driftgate lint` would, and asserts the rule's findings
 are exactly at the expected lines. The unmodified reference is clean.
 """
 
-import shutil
-from pathlib import Path
-
 import pytest
+from reference_mutations import assert_caught_at_lines, lint_copy
 
-from driftgate.policies.lint.linter import lint_paths
-
-REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan"
 DEPLOY = ".github/workflows/deploy.yml"
 COMPOSE = "docker-compose.gcp.yml"
 RULES = ("DG107", "DG108", "DG109", "DG110", "DG111", "DG112", "DG113", "DG401", "DG402")
@@ -144,22 +139,6 @@ MUTATIONS = [
 ]
 
 
-def lint_copy(tmp_path, file=None, snippet=None, replacement=None):
-    """Lint a copy of the reference, with one snippet replaced; the text of the changed file."""
-    root = tmp_path / "catscan"
-    shutil.copytree(REFERENCE, root)
-    text = None
-    if file is not None:
-        path = root / file
-        text = path.read_text()
-        assert text.count(snippet) == 1, f"snippet must occur once in {file}: {snippet!r}"
-        text = text.replace(snippet, replacement)
-        path.write_text(text)
-    report = lint_paths([str(root)])
-    assert not report.errors, report.errors
-    return report, root, text
-
-
 def test_reference_is_clean_for_these_rules(tmp_path):
     report, _, _ = lint_copy(tmp_path)
     assert len(report.files) == 3
@@ -172,19 +151,4 @@ def test_reference_is_clean_for_these_rules(tmp_path):
     ids=[row[0] for row in MUTATIONS],
 )
 def test_one_change_is_caught_at_the_line(tmp_path, rule, file, snippet, replacement, on_lines):
-    report, root, text = lint_copy(tmp_path, file, snippet, replacement)
-    lines = text.splitlines()
-    expected = [_line_holding(text, marker) for marker in on_lines]
-    found = [f for f in report.findings if f.rule_id == rule]
-    assert sorted(f.line for f in found) == sorted(expected), [
-        (f.line, f.column, f.message) for f in found
-    ]
-    assert all(Path(f.file).name == Path(file).name for f in found)
-    for finding in found:  # the column points inside the line, at text
-        assert 1 <= finding.column <= len(lines[finding.line - 1])
-
-
-def _line_holding(text, marker):
-    """1-based line where `marker` starts (it must occur once in the mutated file)."""
-    assert text.count(marker) == 1, marker
-    return text[: text.index(marker)].count("\n") + 1
+    assert_caught_at_lines(tmp_path, rule, file, snippet, replacement, on_lines)

@@ -7,16 +7,12 @@ are exactly at the expected lines (an empty list: a near miss the rule must
 accept). The unmodified reference is clean.
 """
 
-import shutil
-from pathlib import Path
-
 import pytest
+from reference_mutations import REFERENCE, assert_caught_at_lines, lint_copy
 
 from driftgate.policies.lint.engine import lint_document, select_rules
-from driftgate.policies.lint.linter import lint_paths
 from driftgate.policies.yamlsource import parse_yaml
 
-REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan"
 DEPLOY = ".github/workflows/deploy.yml"
 BUILD = ".github/workflows/build-and-push.yml"
 RULES = ("DG101", "DG102", "DG103", "DG104", "DG105", "DG106")
@@ -196,22 +192,6 @@ MUTATIONS = [
 ]
 
 
-def lint_copy(tmp_path, file=None, snippet=None, replacement=None):
-    """Lint a copy of the reference, with one snippet replaced; the text of the changed file."""
-    root = tmp_path / "catscan"
-    shutil.copytree(REFERENCE, root)
-    text = None
-    if file is not None:
-        path = root / file
-        text = path.read_text()
-        assert text.count(snippet) == 1, f"snippet must occur once in {file}: {snippet!r}"
-        text = text.replace(snippet, replacement)
-        path.write_text(text)
-    report = lint_paths([str(root)])
-    assert not report.errors, report.errors
-    return report, root, text
-
-
 def test_reference_is_clean_for_these_rules(tmp_path):
     report, _, _ = lint_copy(tmp_path)
     assert len(report.files) == 3
@@ -224,26 +204,11 @@ def test_reference_is_clean_for_these_rules(tmp_path):
     ids=[row[0] for row in MUTATIONS],
 )
 def test_one_change_is_caught_at_the_line(tmp_path, rule, file, snippet, replacement, on_lines):
-    report, root, text = lint_copy(tmp_path, file, snippet, replacement)
-    lines = text.splitlines()
-    expected = [_line_holding(text, marker) for marker in on_lines]
-    found = [f for f in report.findings if f.rule_id == rule]
-    assert sorted(f.line for f in found) == sorted(expected), [
-        (f.line, f.column, f.message) for f in found
-    ]
-    assert all(Path(f.file).name == Path(file).name for f in found)
-    for finding in found:  # the column points inside the line, at text
-        assert 1 <= finding.column <= len(lines[finding.line - 1])
+    assert_caught_at_lines(tmp_path, rule, file, snippet, replacement, on_lines)
 
 
 def test_every_rule_has_a_mutation():
     assert {row[1] for row in MUTATIONS} == set(RULES)
-
-
-def _line_holding(text, marker):
-    """1-based line where `marker` starts (it must occur once in the mutated file)."""
-    assert text.count(marker) == 1, marker
-    return text[: text.index(marker)].count("\n") + 1
 
 
 BLOCK_TAGS = """\

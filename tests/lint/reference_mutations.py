@@ -1,0 +1,48 @@
+"""Lint a copy of the Cat-Scan reference with one snippet changed, and check where findings land.
+
+Shared by the mutation tests: each rule's one-change violation of `examples/catscan`
+must be caught exactly at the lines holding the given markers.
+"""
+
+import shutil
+from pathlib import Path
+
+from driftgate.policies.lint.linter import lint_paths
+
+REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan"
+
+
+def lint_copy(tmp_path, file=None, snippet=None, replacement=None):
+    """Lint a copy of the reference, with one snippet replaced; the text of the changed file."""
+    root = tmp_path / "catscan"
+    shutil.copytree(REFERENCE, root)
+    text = None
+    if file is not None:
+        path = root / file
+        text = path.read_text()
+        assert text.count(snippet) == 1, f"snippet must occur once in {file}: {snippet!r}"
+        text = text.replace(snippet, replacement)
+        path.write_text(text)
+    report = lint_paths([str(root)])
+    assert not report.errors, report.errors
+    return report, root, text
+
+
+def assert_caught_at_lines(tmp_path, rule, file, snippet, replacement, on_lines):
+    """The mutated copy has `rule` findings exactly on the lines holding `on_lines`."""
+    report, _, text = lint_copy(tmp_path, file, snippet, replacement)
+    lines = text.splitlines()
+    expected = [_line_holding(text, marker) for marker in on_lines]
+    found = [f for f in report.findings if f.rule_id == rule]
+    assert sorted(f.line for f in found) == sorted(expected), [
+        (f.line, f.column, f.message) for f in found
+    ]
+    assert all(Path(f.file).name == Path(file).name for f in found)
+    for finding in found:  # the column points inside the line, at text
+        assert 1 <= finding.column <= len(lines[finding.line - 1])
+
+
+def _line_holding(text, marker):
+    """1-based line where `marker` starts (it must occur once in the mutated file)."""
+    assert text.count(marker) == 1, marker
+    return text[: text.index(marker)].count("\n") + 1
