@@ -1,7 +1,7 @@
 """Benchmark `driftgate monitor` at 10, 100 and 1,000 targets, side by side with
 Debian's prometheus-blackbox-exporter probing the same endpoints.
 
-    .venv/bin/python benchmarks/monitor_bench.py            # full run (~4 minutes)
+    .venv/bin/python benchmarks/monitor_bench.py            # full run (about 5 minutes)
     .venv/bin/python benchmarks/monitor_bench.py --quick    # shorter windows, for a smoke test
 
 All endpoints live on loopback in one separate "fleet" process (a threaded HTTP
@@ -337,7 +337,7 @@ def report(rows):
             f"({poll['metrics_bytes'] // 1024} KiB)"
         )
         print(
-            f"SHA change visible on /metrics: worst {poll['sha_visible_s']:.1f} s after the "
+            f"SHA change visible on /metrics: worst {poll['sha_visible_s']:.2f} s after the "
             f"change (interval 15 s), {poll['sha_after_probe_s']:.2f} s after the target's "
             "next probe"
         )

@@ -7,7 +7,8 @@ versioned and never a dump of internal objects:
      "passed": true, "bypassed": false, "deployed": {...}, "timings": {...},
      "checks": [{"id", "group", "outcome", "message", "seconds", "properties"}],
      "contracts": {timestamp, days, strict, buyer_filter, results, summary, bypassed,
-                   bypassed_contracts}}
+                   bypassed_contracts},
+     "api": {source, error, operations: [{operation, requests, statuses, failures, seconds}]}}
 """
 
 import json
@@ -66,6 +67,20 @@ def build(settings, results, verdict, started, finished):
         ],
         "failures": [r.id for r in verdict.failures],
         "contracts": _contracts(settings, results, verdict, finished),
+        "api": _api(results),
+    }
+
+
+def _api(results):
+    """The API group's document and per-operation runs (None when the group did not run)."""
+    document = _property(results, "openapi")
+    operations = [value for r in results for name, value in r.properties if name == "api"]
+    if document is None and not operations:
+        return None
+    return {
+        "source": (document or {}).get("source"),
+        "error": (document or {}).get("error"),
+        "operations": operations,
     }
 
 

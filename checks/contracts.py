@@ -14,6 +14,8 @@ appear in a message.
 import math
 
 import psycopg
+from psycopg import conninfo, errors
+
 from driftgate.policies.contract_messages import jsonable
 from driftgate.policies.contracts import (
     Status,
@@ -27,7 +29,6 @@ from driftgate.policies.contracts import (
     run_results,
 )
 from driftgate.policies.errors import DriftgateError
-from psycopg import conninfo, errors
 
 from .settings import scrub, secret_values
 

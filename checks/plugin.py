@@ -15,7 +15,7 @@ import pytest
 
 from driftgate.policies.errors import DriftgateError
 
-from .settings import OPTIONS, resolve_settings
+from .settings import OPTIONS, declare_options, resolve_settings
 from .suite import SUITE_DIR
 
 SETTINGS_KEY = pytest.StashKey()  # GateSettings of a gate run
@@ -23,16 +23,7 @@ SETTINGS_KEY = pytest.StashKey()  # GateSettings of a gate run
 
 def pytest_addoption(parser):
     group = parser.getgroup("driftgate gate", "driftgate post-deploy gate (driftgate verify)")
-    for option in OPTIONS:
-        env = f" [env: {', '.join(option.env)}]" if option.env else ""
-        kwargs = {"dest": option.dest, "help": option.help + env}
-        if option.kind == "flag":
-            kwargs.update(nargs="?", const="true", default=None, metavar="true|false")
-        elif option.kind == "append":
-            kwargs.update(action="append", default=[], metavar=option.metavar)
-        else:
-            kwargs.update(default=None, metavar=option.metavar or option.name.upper())
-        group.addoption(option.flag, **kwargs)
+    declare_options(group.addoption, prefix="--dg-")
 
 
 def gate_requested(config):

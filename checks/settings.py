@@ -44,10 +44,6 @@ class Option:
     metavar: str | None = None
 
     @property
-    def flag(self):
-        return f"--dg-{self.name}"
-
-    @property
     def dest(self):
         return "dg_" + self.name.replace("-", "_")
 
@@ -95,6 +91,21 @@ OPTIONS = (
     Option("pushgateway", "push the verdict to this Pushgateway URL", ("DRIFTGATE_PUSHGATEWAY",)),
     Option("openapi-file", "OpenAPI document file (instead of fetching it from the target)"),
 )
+
+
+def declare_options(add_option, prefix):
+    """Declare every gate option through `add_option` (argparse's `add_argument`
+    or pytest's `addoption`, which take the same keywords) as `<prefix><name>`."""
+    for option in OPTIONS:
+        env = f" [env: {', '.join(option.env)}]" if option.env else ""
+        kwargs = {"dest": option.dest, "help": option.help + env}
+        if option.kind == "flag":
+            kwargs.update(nargs="?", const="true", default=None, metavar="true|false")
+        elif option.kind == "append":
+            kwargs.update(action="append", default=[], metavar=option.metavar)
+        else:
+            kwargs.update(default=None, metavar=option.metavar or option.name.upper())
+        add_option(prefix + option.name, **kwargs)
 
 
 @dataclass(frozen=True)

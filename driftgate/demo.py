@@ -4,8 +4,9 @@
    classic violations (an auto-deploy trigger, a dispatch input injected into
    a shell script), to show what a finding looks like.
 2. verify: two reference Cat-Scan targets on loopback; production is
-   redeployed mid-poll and the gate passes once the new SHA answers healthy;
-   then a deploy that never arrives fails at its deadline.
+   redeployed mid-poll and the gate passes once the new SHA answers healthy
+   and its API conforms to its OpenAPI document (GET/HEAD only); then a
+   deploy that never arrives fails at its deadline.
 3. monitor: the exporter probes both targets and prints what Prometheus
    would scrape.
 

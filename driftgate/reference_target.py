@@ -15,6 +15,7 @@ read-only, like the deployment driftgate guards.
 
 import http.server
 import json
+import sys
 import threading
 import time
 
@@ -194,6 +195,7 @@ class ReferenceTarget:
         self.token = token  # when set, /buyers* need "Authorization: Bearer <token>"
         self.slow_seconds = slow_seconds
         self.api_broken = False  # True: /buyers answers against its schema
+        self.openapi_body = None  # bytes: served as /openapi.json instead of OPENAPI
         self.requests = []  # (method, path) of every request, in order
         self._host, self._port = host, port
         self._lock = threading.Lock()
@@ -270,6 +272,11 @@ class ReferenceTarget:
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-answer (a size cap doing its job) is not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     target: ReferenceTarget
@@ -287,6 +294,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/health":
             self._health()
+        elif path == "/openapi.json" and self.target.openapi_body is not None:
+            self._raw(200, self.target.openapi_body)
         elif path == "/openapi.json":
             self._json(200, OPENAPI)
         elif path == "/buyers" or path.startswith("/buyers/"):

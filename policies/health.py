@@ -115,6 +115,25 @@ def _text_or_none(value):
     return value if isinstance(value, str) else None
 
 
+_VALIDATORS = {}  # id(schema) -> (schema, its validator)
+
+
+def _validator(schema):
+    """The compiled validator of `schema`, built once per schema object.
+
+    The exporter judges every probe against the same pack schema; building a
+    validator each time costs a noticeable share of a probe's CPU. The entry
+    keeps the schema alive, so its id cannot be reused by another object.
+    """
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        if len(_VALIDATORS) >= 32:
+            _VALIDATORS.clear()  # many schemas (tests building their own): stay bounded
+        cached = (schema, jsonschema.Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
+
+
 def evaluate_health(payload, expected_sha=None, schema=None):
     """Judge a decoded health payload against the pack's schema and an expected SHA."""
     shape_problems = []
@@ -122,7 +141,7 @@ def evaluate_health(payload, expected_sha=None, schema=None):
         shape_problems.append("payload is not a JSON object")
         payload = {}
     elif schema is not None:
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = _validator(schema)
         for error in sorted(validator.iter_errors(payload), key=lambda e: list(e.path)):
             where = ".".join(str(p) for p in error.path) or "(root)"
             shape_problems.append(f"{where}: {error.message[:200]}")

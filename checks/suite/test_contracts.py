@@ -13,6 +13,7 @@ import time
 import warnings
 
 import pytest
+
 from driftgate.checks.contracts import ContractRun, DatabaseUnavailable
 from driftgate.checks.plugin import SETTINGS_KEY
 from driftgate.policies.contracts import Outcome, load_catalogue, outcome

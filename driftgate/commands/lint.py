@@ -2,14 +2,14 @@
 
 Thin: parses arguments, calls driftgate.policies.lint, prints the report,
 maps the outcome to an exit code (0 clean, 1 findings at or above --fail-on,
-2 usage/config/input error). Also registers `rules` and `explain`
-(driftgate/commands/rules.py), which document the same rules.
+2 usage/config/input error). `rules` and `explain` (driftgate/commands/rules.py)
+document the same rules.
 """
 
 import os
 import sys
 
-from driftgate.commands import rules as rules_command
+HELP = {"lint": "lint GitHub workflows and compose files against the policy pack"}
 
 FORMATS = ("auto", "text", "json", "sarif", "github")
 SEVERITIES = ("error", "warning", "note")
@@ -18,7 +18,7 @@ SEVERITIES = ("error", "warning", "note")
 def register(subparsers):
     parser = subparsers.add_parser(
         "lint",
-        help="lint GitHub workflows and compose files against the policy pack",
+        help=HELP["lint"],
         description="Lint a repository (default: the current directory), directories "
         "(repository roots) or single workflow/compose files.",
     )
@@ -31,7 +31,6 @@ def register(subparsers):
     )
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: CPUs)")
     parser.set_defaults(run=run)
-    rules_command.register(subparsers)
 
 
 def run(args):

@@ -5,18 +5,20 @@ driftgate monitor --config monitor.yml --mode probe
 driftgate monitor --url staging=http://127.0.0.1:8001 --check-config
 """
 
-import signal
 import sys
-import threading
 
-from driftgate.monitor.config import DEFAULT_LISTEN, MonitorOptionError, build_config, parse_listen
-from driftgate.monitor.server import MODES, Exporter, serve
+HELP = {"monitor": "serve deployed-version and health metrics to Prometheus"}
 
 
 def register(subparsers):
+    # Imported here, not at module level: prometheus_client and jsonschema cost
+    # about 100 ms, which the other subcommands must not pay (see driftgate/cli.py).
+    from driftgate.monitor.config import DEFAULT_LISTEN
+    from driftgate.monitor.server import MODES
+
     parser = subparsers.add_parser(
         "monitor",
-        help="serve deployed-version and health metrics to Prometheus",
+        help=HELP["monitor"],
         description="Probe each target's health endpoint and serve /metrics, "
         "/probe?target=NAME and /-/healthy for Prometheus.",
     )
@@ -48,6 +50,12 @@ def register(subparsers):
 
 
 def run(args):
+    import signal
+    import threading
+
+    from driftgate.monitor.config import MonitorOptionError, build_config, parse_listen
+    from driftgate.monitor.server import Exporter, serve
+
     config = build_config(
         config_path=args.config,
         pack_path=args.pack,
@@ -88,6 +96,8 @@ def run(args):
 
 
 def _overrides(pairs):
+    from driftgate.monitor.config import MonitorOptionError
+
     overrides = {}
     for pair in pairs:
         name, sep, url = pair.partition("=")

@@ -2,9 +2,14 @@
 
 import sys
 
+HELP = {
+    "rules": "list the lint rules (or write docs/rules.md)",
+    "explain": "print one lint rule's documentation",
+}
+
 
 def register(subparsers):
-    parser = subparsers.add_parser("rules", help="list the lint rules (or write docs/rules.md)")
+    parser = subparsers.add_parser("rules", help=HELP["rules"])
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument(
         "--check",
@@ -12,7 +17,7 @@ def register(subparsers):
         help="with --format markdown: exit 1 when FILE differs from the generated docs",
     )
     parser.set_defaults(run=run_rules)
-    explain = subparsers.add_parser("explain", help="print one lint rule's documentation")
+    explain = subparsers.add_parser("explain", help=HELP["explain"])
     explain.add_argument("rule", metavar="RULE", help="rule id or name, e.g. DG105")
     explain.set_defaults(run=run_explain)
 

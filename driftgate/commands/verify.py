@@ -11,35 +11,31 @@ Exit codes: 0 passed (or contract failures bypassed), 1 failed, 2 usage/config.
 import os
 import sys
 
-from driftgate.checks.secrets import ScrubbingStream
-from driftgate.checks.settings import OPTIONS, resolve_groups, resolve_settings
-from driftgate.checks.suite import SUITE_DIR
+HELP = {"verify": "post-deploy gate: health/SHA, promotion, host, data contracts, API"}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers):
+    # Imported here, not at module level: the gate's settings cost about 25 ms,
+    # which the other subcommands must not pay (see driftgate/cli.py).
+    from driftgate.checks.settings import declare_options
+
     parser = subparsers.add_parser(
         "verify",
-        help="post-deploy gate: health/SHA, promotion, host, data contracts, API",
+        help=HELP["verify"],
         description="Verify a deployment: exit 0 when it passed, 1 when it failed, "
         "2 on a usage or configuration error.",
     )
-    for option in OPTIONS:
-        env = f" [env: {', '.join(option.env)}]" if option.env else ""
-        kwargs = {"dest": option.dest, "help": option.help + env}
-        if option.kind == "flag":
-            kwargs.update(nargs="?", const="true", default=None, metavar="true|false")
-        elif option.kind == "append":
-            kwargs.update(action="append", default=[], metavar=option.metavar)
-        else:
-            kwargs.update(default=None, metavar=option.metavar or option.name.upper())
-        parser.add_argument(f"--{option.name}", **kwargs)
+    declare_options(parser.add_argument, prefix="--")
     parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report here")
     parser.set_defaults(run=run)
 
 
 def run(args):
+    from driftgate.checks.secrets import ScrubbingStream
+    from driftgate.checks.settings import OPTIONS, resolve_settings
+
     raw = {option.name: getattr(args, option.dest) for option in OPTIONS}
     settings = resolve_settings(raw)  # a DriftgateError here is the CLI's one-line exit 2
     import pytest  # only a gate run pays for pytest and its plugins
@@ -58,6 +54,9 @@ def run(args):
 
 def pytest_args(raw, junitxml=None):
     """The pytest command line of a gate run: the suite, compact output, our options."""
+    from driftgate.checks.settings import OPTIONS, resolve_groups
+    from driftgate.checks.suite import SUITE_DIR
+
     args = [
         str(SUITE_DIR),
         "-q",
@@ -70,6 +69,9 @@ def pytest_args(raw, junitxml=None):
         f"--rootdir={SUITE_DIR}",
         f"--confcutdir={SUITE_DIR}",
         "--import-mode=importlib",
+        # The suite fails with messages, never bare asserts; without this, pytest rewrites
+        # every module of each pytest11 plugin's package (schemathesis: ~340, ~2 s a run).
+        "--assert=plain",
         "--continue-on-collection-errors",  # a broken group fails; the others still report
         "-o",
         "junit_family=xunit1",  # keeps each check's recorded properties in the JUnit XML

@@ -9,7 +9,7 @@ Found at the repository root as `driftgate.yaml`, `.driftgate.yaml`, or the
     rules:
       DG113: {enabled: false}
       input-injection: {severity: warning}
-      fixed-sleep: {max_seconds: 20} # a rule option
+      fixed-sleep: {min_seconds: 20} # a rule option
 
 A wrong field is one ConfigError naming the file, line (YAML) and field.
 
@@ -18,7 +18,7 @@ True
 """
 
 import os
-from dataclasses import dataclass, field
+from collections import namedtuple
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -36,14 +36,21 @@ class ConfigError(PackError):
     """A config file whose content is wrong (names the file, line and field)."""
 
 
-@dataclass(frozen=True)
-class LintConfig:
-    source: str | None = None
-    pack: str | None = None  # absolute path, or None for the bundled pack
-    ignore: tuple = ()
-    disabled: frozenset = frozenset()
-    severities: dict = field(default_factory=dict)  # rule id -> severity
-    options: dict = field(default_factory=dict)  # rule id -> {option: value}
+class LintConfig(namedtuple("LintConfig", "source pack ignore disabled severities options")):
+    """A repository's lint config (a named tuple: cheap to define at start-up).
+
+    pack: absolute path, or None for the bundled pack; severities: rule id -> severity;
+    options: rule id -> {option: value}.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls, source=None, pack=None, ignore=(), disabled=frozenset(), severities=None, options=None
+    ):
+        severities = {} if severities is None else severities  # a fresh dict per config
+        options = {} if options is None else options
+        return super().__new__(cls, source, pack, ignore, disabled, severities, options)
 
     def enabled(self, rule_id):
         return rule_id not in self.disabled

@@ -1,8 +1,4 @@
-from dataclasses import dataclass, field
+from collections import namedtuple
 
-
-@dataclass(frozen=True)
-class RuleContext:
-    pack: object
-    path: str
-    options: dict = field(default_factory=dict)
+# What a rule's hooks get besides the workflow: the pack, the file, the rule's options.
+RuleContext = namedtuple("RuleContext", "pack path options")

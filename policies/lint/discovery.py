@@ -12,7 +12,7 @@ as the kind the pack's globs give its path relative to its repository root
 """
 
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
@@ -23,14 +23,11 @@ YAML_SUFFIXES = (".yml", ".yaml")
 ROOT_MARKERS = (".github", ".git", "driftgate.yaml", ".driftgate.yaml")
 
 
-@dataclass(frozen=True)
-class Target:
-    """One file to lint: its path as shown, its repo root, its path from the root, its kind."""
+class Target(namedtuple("Target", "path root relative kind")):
+    """One file to lint: its path as shown, its repo root, its path from the root, its kind
+    (deploy, build, workflow, compose or auto)."""
 
-    path: str
-    root: str
-    relative: str
-    kind: str  # deploy | build | workflow | compose | auto
+    __slots__ = ()
 
 
 def matches(relative, patterns):

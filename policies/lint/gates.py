@@ -11,7 +11,7 @@ flag. placement.py says what runs after or before `up`.
 """
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import lru_cache
 
 from .placement import Placed, carries_script, continue_on_error, env_value
@@ -121,13 +121,15 @@ def lineage(placed):
         placed = Placed(placed.step, placed.commands, index) if index is not None else None
 
 
-@dataclass(frozen=True)
-class ScriptFacts:
-    """What the gate rules ask of one script, computed once (long scripts stay linear)."""
+class ScriptFacts(namedtuple("ScriptFacts", "comparisons fails_after index_of")):
+    """What the gate rules ask of one script, computed once (long scripts stay linear).
 
-    comparisons: tuple  # indexes of commands comparing with the commit SHA
-    fails_after: tuple  # fails_after[i]: some command from index i on fails on purpose
-    index_of: dict  # command offset -> index (to find a nested command's carrier)
+    comparisons: indexes of commands comparing with the commit SHA; fails_after[i]: some
+    command from index i on fails on purpose; index_of: command offset -> index (to find
+    a nested command's carrier).
+    """
+
+    __slots__ = ()
 
 
 @lru_cache(maxsize=256)
@@ -148,13 +150,12 @@ def suppression_offset(placed):
     return placed.command.offset if offset is None else offset
 
 
-@dataclass(frozen=True)
-class Check:
-    """A command that checks the deployment, and why it may not count (empty: it counts)."""
+class Check(namedtuple("Check", "placed problems relevant", defaults=(True,))):
+    """A command that checks the deployment (a Placed), and why it may not count: its
+    problems (Violations; empty: it counts). relevant is False for a `driftgate verify`
+    whose groups leave out the wanted ones."""
 
-    placed: Placed
-    problems: tuple  # Violations
-    relevant: bool = True  # False: a `driftgate verify` whose groups leave out the wanted ones
+    __slots__ = ()
 
 
 def verify_checks(workflow, commands, wanted):

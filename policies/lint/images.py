@@ -21,7 +21,7 @@ True
 """
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .shell import parse_script, word_spans, words
 from .shellwords import compose_subcommand, remote_script_words, strip_prefixes
@@ -46,16 +46,15 @@ def uses_input(value):
     return any(True for _ in input_references(str(value)))
 
 
-@dataclass(frozen=True)
-class Spot:
-    """A value somewhere in a workflow that can flag itself."""
+class Spot(namedtuple("Spot", "value step job_id holder key key_path")):
+    """A value somewhere in a workflow that can flag itself.
 
-    value: str
-    step: object  # workflow.Step, or None for a workflow/job env
-    job_id: str | None
-    holder: object  # the located string (shell) or mapping (env/with) it sits in
-    key: object  # offset into holder (shell) or key of holder
-    key_path: str
+    step: the workflow.Step, or None for a workflow/job env; holder: the located string
+    (shell) or mapping (env/with) it sits in; key: offset into holder (shell) or key of
+    holder.
+    """
+
+    __slots__ = ()
 
     def flag(self, message):
         if isinstance(self.key, int) and isinstance(self.holder, str):
@@ -110,14 +109,11 @@ def _steps(workflow):
     return [step for job in workflow.jobs for step in job.steps]
 
 
-@dataclass(frozen=True)
-class ImageUse:
-    """One image built or pushed: `ref` (None for compose/bake), at `spot`."""
+class ImageUse(namedtuple("ImageUse", "action ref spot all_tags", defaults=(False,))):
+    """One image built or pushed ("build" or "push"): `ref` (None for compose/bake), at
+    `spot`; all_tags: `docker push --all-tags`."""
 
-    action: str  # "build" or "push"
-    ref: str | None
-    spot: Spot
-    all_tags: bool = False  # `docker push --all-tags`
+    __slots__ = ()
 
     @property
     def name(self):

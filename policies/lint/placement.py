@@ -13,7 +13,7 @@ itself at its exact line and column.
 ['docker compose up -d']
 """
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .shell import is_compose_up, parse_script, remote_script_words
 from .violation import flag_at, flag_key, flag_text
@@ -22,13 +22,13 @@ from .workflow import INPUT_REFERENCE, expressions
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "${{ false }}"})
 
 
-@dataclass(frozen=True)
-class Placed:
-    """A command of a step's run: script (commands = the whole parsed script)."""
+class Placed(namedtuple("Placed", "step commands index")):
+    """A command of a step's run: script (commands = the whole parsed script).
 
-    step: object  # workflow.Step
-    commands: tuple
-    index: int
+    step: the workflow.Step; commands[index] is the command.
+    """
+
+    __slots__ = ()
 
     @property
     def command(self):

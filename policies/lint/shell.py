@@ -47,7 +47,7 @@ separator is read inside it).
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections import namedtuple
 from functools import lru_cache
 
 from .shellwords import (
@@ -101,18 +101,35 @@ _TOKEN = re.compile(
 _WORD_START = frozenset(" \t\n;&|()")
 
 
-@dataclass(frozen=True)
-class Command:
+# A named tuple, not a dataclass: as immutable, and far cheaper to define at start-up.
+# offset: into the outermost script; text: continuation lines joined, comments dropped;
+# before/after: the separator before/after it ("", "\n", ";", "&&", "||", "|", "&", "(",
+# ")"; after is "" at the end of the script); condition: tested by if/elif/while/until/!
+# (its failure is not fatal); via: "" (the script itself), "heredoc", "ssh" or "-c";
+# carrier: offset of the command that runs this one's script; locate: text index ->
+# offset (not part of the value: left out of ==, hash and repr).
+_COMMAND = "offset text before after condition via carrier locate"
+
+
+class Command(namedtuple("Command", _COMMAND, defaults=("", "", False, "", None, None))):
     """One simple command: where it starts in the script, its text, its surroundings."""
 
-    offset: int  # into the outermost script
-    text: str  # continuation lines joined, comments dropped
-    before: str = ""  # separator before it: "", "\n", ";", "&&", "||", "|", "&", "(", ")"
-    after: str = ""  # separator after it ("" at the end of the script)
-    condition: bool = False  # tested by if/elif/while/until/!: its failure is not fatal
-    via: str = ""  # "" (the script itself), "heredoc", "ssh" or "-c"
-    carrier: int | None = None  # offset of the command that runs this one's script
-    locate: object = field(default=None, compare=False, repr=False)  # text index -> offset
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return isinstance(other, Command) and self[:-1] == other[:-1]
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(self[:-1])
+
+    def __repr__(self):
+        fields = ", ".join(
+            f"{name}={value!r}" for name, value in zip(self._fields[:-1], self[:-1], strict=True)
+        )
+        return f"Command({fields})"
 
     @property
     def words(self):

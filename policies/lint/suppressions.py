@@ -11,7 +11,7 @@ reported too (DG002), as is an unknown rule id in it.
 """
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .finding import Finding
 from .meta import SUPPRESSION_REASON, UNUSED_SUPPRESSION
@@ -22,12 +22,8 @@ SUPPRESSION = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Suppression:
-    line: int
-    column: int
-    rules: tuple  # as written: ids or names
-    reason: str
+# rules: as written, ids or names.
+Suppression = namedtuple("Suppression", "line column rules reason")
 
 
 def parse(text):

@@ -6,17 +6,12 @@ not the rule, turns a Violation into a Finding (rule id, severity, file,
 remediation, documentation URL) and applies config and suppressions.
 """
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from ..yamlsource import YamlMap, position_of
 
-
-@dataclass(frozen=True)
-class Violation:
-    message: str
-    line: int  # 1-based
-    column: int  # 1-based
-    key_path: str  # "jobs.deploy.steps[3].run"
+# line and column are 1-based; key_path is like "jobs.deploy.steps[3].run".
+Violation = namedtuple("Violation", "message line column key_path")
 
 
 def flag_key(container, key, key_path, message):

@@ -10,7 +10,7 @@ its key path, so a rule can say exactly where a problem is.
 """
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from ..yamlsource import YamlList, YamlMap, YamlStr
 
@@ -22,21 +22,18 @@ INPUT_REFERENCE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Trigger:
-    name: str  # push, workflow_dispatch, ...
-    config: object  # its YamlMap, or None for the string and list forms
-    container: object  # where the name sits: the `on` mapping, list, or the workflow
-    key: object  # the name's key or index in `container`
-    key_path: str
+# Named tuples, not dataclasses: as immutable, and far cheaper to define at start-up.
+
+# name: push, workflow_dispatch, ...; config: its YamlMap, or None for the string and
+# list forms; container: where the name sits (the `on` mapping, list, or the workflow);
+# key: the name's key or index in `container`.
+Trigger = namedtuple("Trigger", "name config container key key_path")
 
 
-@dataclass(frozen=True)
-class Step:
-    job_id: str
-    index: int
-    body: YamlMap
-    key_path: str  # jobs.deploy.steps[3]
+class Step(namedtuple("Step", "job_id index body key_path")):
+    """A step: its located body (a YamlMap) and key path (jobs.deploy.steps[3])."""
+
+    __slots__ = ()
 
     @property
     def run(self):
@@ -50,11 +47,10 @@ class Step:
         return uses if isinstance(uses, str) else None
 
 
-@dataclass(frozen=True)
-class Job:
-    id: str
-    body: YamlMap
-    key_path: str  # jobs.deploy
+class Job(namedtuple("Job", "id body key_path")):
+    """A job: its located body (a YamlMap) and key path (jobs.deploy)."""
+
+    __slots__ = ()
 
     @property
     def steps(self):

@@ -1,29 +1,13 @@
 """Fixtures for the exporter tests: reference targets and the Prometheus binaries on loopback."""
 
-import os
 import socket
 import threading
 
 import pytest
+from monitor_helpers import PROMTOOL, SHA_A, require_binary
 
 from driftgate.monitor.server import Exporter, serve
 from driftgate.reference_target import ReferenceTarget
-
-SHA_A = "94e9cbb0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6"
-SHA_B = "aaaaaaa0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6"
-PROMTOOL = "/usr/bin/promtool"
-PROMETHEUS = "/usr/bin/prometheus"
-PUSHGATEWAY = "/usr/bin/prometheus-pushgateway"
-
-
-def require_binary(path, package):
-    """Fail (never skip) when a binary CI needs is missing."""
-    __tracebackhide__ = True
-    if not os.access(path, os.X_OK):
-        pytest.fail(
-            f"{path} is missing: install Debian's {package!r} package (apt-get install {package})"
-        )
-    return path
 
 
 @pytest.fixture

@@ -8,10 +8,15 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SHA_A, SHA_B
+from monitor_helpers import SHA_A, SHA_B
 from prometheus_client import CollectorRegistry, generate_latest
 
-from driftgate.monitor.collector import MAX_LABEL_CHARS, ObservationsCollector, TargetsCollector
+from driftgate.monitor.collector import (
+    MAX_LABEL_CHARS,
+    ObservationsCollector,
+    TargetsCollector,
+    render_observations,
+)
 from driftgate.monitor.config import build_config
 from driftgate.monitor.probe import ProbeResult
 from driftgate.monitor.state import Observations
@@ -208,3 +213,23 @@ def test_golden_exposition():
         "exposition changed; if intended, regenerate: DRIFTGATE_REGENERATE_GOLDEN=1 "
         ".venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden"
     )
+
+
+def _collected(book, names=None):
+    registry = CollectorRegistry()
+    registry.register(ObservationsCollector(book, names))
+    return generate_latest(registry)
+
+
+def test_direct_rendering_is_byte_for_byte_the_collectors_exposition():
+    odd = 'we"ird\\name\nx'  # not a pack name, but the renderer must escape like the library
+    book = Observations(["staging", "production", "fresh", odd])
+    assert render_observations(book) == _collected(book)  # nothing probed: headers only
+    book.record("staging", answered(payload(SHA_B), at=1_795_000_000.123))
+    book.record("production", answered(payload(SHA_A), at=100.0))
+    book.record("production", failed("timeout", at=115.0))
+    book.record("production", answered(payload(SHA_B, git_sha="x" * 100_000), at=120.0))
+    book.record(odd, ProbeResult(True, 1e-05, 1234567.0, verdict=evaluate_health(payload())))
+    book.record(odd, ProbeResult(True, 123456789.5, 0.5, verdict=evaluate_health(["no"])))
+    for names in (None, ["staging"], ["production"], ["fresh"], [odd], ["production", odd]):
+        assert render_observations(book, names) == _collected(book, names), names

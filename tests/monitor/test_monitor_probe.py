@@ -6,7 +6,7 @@ import time
 import tracemalloc
 
 import pytest
-from conftest import SHA_A
+from monitor_helpers import SHA_A
 
 from driftgate.monitor.probe import probe_health
 from driftgate.policies.health import ProbeFailure

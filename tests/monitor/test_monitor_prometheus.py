@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import PROMETHEUS, PUSHGATEWAY, SHA_A, SHA_B, require_binary
+from monitor_helpers import PROMETHEUS, PUSHGATEWAY, SHA_A, SHA_B, require_binary
 
 from driftgate.checks.pushgateway import push_verdict
 from driftgate.monitor.config import build_config

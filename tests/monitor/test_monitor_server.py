@@ -1,5 +1,6 @@
 """The exporter over real HTTP on loopback: both modes, hostile neighbours, promtool on a scrape."""
 
+import socket
 import subprocess
 import threading
 import time
@@ -8,10 +9,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import SHA_A, SHA_B
+from monitor_helpers import SHA_A, SHA_B
 from prometheus_client.parser import text_string_to_metric_families
 
 from driftgate.monitor.config import build_config
+from driftgate.monitor.server import Exporter, serve
 
 
 def get(url, method="GET", headers=None):
@@ -254,3 +256,50 @@ def test_concurrent_probes_of_one_target_share_one_request(reference_targets, ru
     assert [status for status, _ in answers] == [200] * 4
     assert all(samples(text, "driftgate_probe_success")["staging"][1] == 1 for _, text in answers)
     assert len(slow.requests) <= 2  # joined the probe in flight instead of piling up
+
+
+def exchange(base, data):
+    """Send raw bytes to the exporter and read its answer until it closes the connection."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(data)
+        pieces = []
+        while piece := sock.recv(65536):
+            pieces.append(piece)
+    return b"".join(pieces)
+
+
+def test_http_front_answers_malformed_and_oversized_requests(running_exporter):
+    _, base = running_exporter(build_config(), mode="probe")
+    assert exchange(base, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert exchange(base, b"GET / HTTP/1.1\r\nno colon\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    oversized = b"GET /metrics HTTP/1.1\r\nX-Pad: " + b"a" * 40_000 + b"\r\n\r\n"
+    assert exchange(base, oversized).startswith(b"HTTP/1.1 431 ")
+    assert exchange(base, b"HEAD /-/healthy HTTP/1.0\r\n\r\n") == (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: 3\r\nConnection: close\r\n\r\n"
+    )
+    assert exchange(base, b"GET /-/%68ealthy HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"\r\n\r\nOK\n")
+    assert get(base + "/-/healthy") == (200, "OK\n")  # still serving
+
+
+def test_a_silent_client_holds_an_http_thread_for_a_bounded_time():
+    server = serve(Exporter(build_config(), mode="probe"), "127.0.0.1", 0)
+    server.threads, server.CLIENT_SECONDS = 1, 0.5  # one thread: the silent client takes it
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_address[1])) as silent:
+            started = time.monotonic()
+            assert get(base + "/-/healthy") == (200, "OK\n")
+            assert 0.3 < time.monotonic() - started < 3
+            silent.settimeout(1)
+            assert silent.recv(100) == b""  # the server gave up on it and closed
+    finally:
+        server.shutdown()
+        server.server_close()
+    serving.join(timeout=2)
+    assert not serving.is_alive()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=1)

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+
 from driftgate.policies.contract_docs import refreshed
 from driftgate.policies.contract_messages import jsonable, listed, render
 from driftgate.policies.contract_pack import parse_catalogue
