@@ -17,6 +17,7 @@ Example:
 """
 
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -24,14 +25,22 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from driftgate.policies.errors import DriftgateError
 
+from .bounded_read import read_body
+
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # a FastAPI document of a few hundred routes is ~1 MiB
-REQUEST_TIMEOUT = 10.0  # seconds, per request (connect and each read)
+# Any response, the document's included: a FastAPI document of a few hundred routes is ~1 MiB.
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+REQUEST_TIMEOUT = 10.0  # seconds: connect, each read, and the whole body
 _PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class ResponseTooLarge(requests.RequestException):
+    """A response body over MAX_RESPONSE_BYTES: not read further."""
 
 
 class WriteRefused(DriftgateError):
@@ -56,7 +65,7 @@ class ReadOnlyAdapter(HTTPAdapter):
         self._next_send = 0.0
         self._pace = threading.Lock()
 
-    def send(self, request, **kwargs):
+    def send(self, request, stream=False, **kwargs):
         method = (request.method or "").upper()
         if method not in READ_ONLY_METHODS:
             raise WriteRefused(
@@ -64,7 +73,33 @@ class ReadOnlyAdapter(HTTPAdapter):
                 "the API gate sends GET and HEAD only"
             )
         self._wait_for_turn()
-        return super().send(request, **kwargs)
+        response = super().send(request, stream=True, **kwargs)
+        # The body is read here, whatever the caller asked, so a slow or endless
+        # answer costs at most REQUEST_TIMEOUT and MAX_RESPONSE_BYTES.
+        with response:
+            try:
+                body = read_body(
+                    response, time.monotonic() + REQUEST_TIMEOUT, MAX_RESPONSE_BYTES, decode=True
+                )
+            except TimeoutError:
+                raise requests.exceptions.ReadTimeout(
+                    f"{method} {_without_query(request.url)}: body still arriving after "
+                    f"{REQUEST_TIMEOUT:g} s",
+                    request=request,
+                ) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise requests.exceptions.ConnectionError(
+                    f"{method} {_without_query(request.url)}: connection broken: {exc}",
+                    request=request,
+                ) from None
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise ResponseTooLarge(
+                f"{method} {_without_query(request.url)}: over {MAX_RESPONSE_BYTES // 2**20} MiB",
+                request=request,
+            )
+        # What requests itself sets once a body is read: .content and .json() use it.
+        response._content, response._content_consumed = body, True
+        return response
 
     def _wait_for_turn(self):
         with self._pace:
@@ -135,18 +170,13 @@ def _without_query(url):
 def fetch_document(url, session):
     """The JSON document at `url`, fetched with `session` (GET), or OpenApiUnavailable."""
     try:
-        with session.get(url, timeout=REQUEST_TIMEOUT, stream=True) as response:
-            if response.status_code != 200:
-                raise OpenApiUnavailable(f"{url} answered HTTP {response.status_code}, not 200")
-            body = b""
-            for chunk in response.iter_content(65536):
-                body += chunk
-                if len(body) > MAX_DOCUMENT_BYTES:
-                    raise OpenApiUnavailable(f"{url}: over {MAX_DOCUMENT_BYTES // 2**20} MiB")
+        response = session.get(url, timeout=REQUEST_TIMEOUT)  # the adapter bounds the body
     except requests.RequestException as exc:
         raise OpenApiUnavailable(f"cannot fetch {url}: {_one_line(exc)}") from None
+    if response.status_code != 200:
+        raise OpenApiUnavailable(f"{url} answered HTTP {response.status_code}, not 200")
     try:
-        return json.loads(body)
+        return json.loads(response.content)
     except (UnicodeDecodeError, ValueError):
         raise OpenApiUnavailable(f"{url}: not a JSON document") from None
 
@@ -156,8 +186,8 @@ def read_document(path):
     import yaml
 
     try:
-        if Path(path).stat().st_size > MAX_DOCUMENT_BYTES:
-            raise OpenApiUnavailable(f"{path}: over {MAX_DOCUMENT_BYTES // 2**20} MiB")
+        if Path(path).stat().st_size > MAX_RESPONSE_BYTES:
+            raise OpenApiUnavailable(f"{path}: over {MAX_RESPONSE_BYTES // 2**20} MiB")
         return yaml.safe_load(Path(path).read_text("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise OpenApiUnavailable(f"{path}: cannot read: {_one_line(exc)}") from None
@@ -242,7 +272,11 @@ class OperationRun:
 def run_operation(operation, session, base_url, max_examples, token=None):
     """Send up to `max_examples` positive examples of `operation`; stop at the first failure."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis.configuration import set_hypothesis_home_dir
     from schemathesis import GenerationMode
+
+    # Hypothesis caches Unicode tables in <cwd>/.hypothesis: never in the deploy's checkout.
+    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
 
     checks = _checks()
     label = f"{operation.method.upper()} {operation.path}"
@@ -280,6 +314,12 @@ def run_operation(operation, session, base_url, max_examples, token=None):
     seconds = time.monotonic() - started
     lines = tuple(scrub(line, token) for line in failures)
     return OperationRun(label, len(statuses), tuple(statuses), lines, seconds)
+
+
+def _cache_dir():
+    """$XDG_CACHE_HOME/driftgate, else ~/.cache/driftgate."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "driftgate"
 
 
 def _checks():

@@ -26,7 +26,8 @@ from driftgate.policies.health import (
     evaluate_health,
 )
 
-CHUNK_BYTES = 16 * 1024
+from .bounded_read import read_body
+
 MIN_SLICE = 0.5  # seconds (or a quarter of the deadline) left for a last attempt
 MAX_TRANSITIONS = 20  # a poll's history keeps only when the answer changed
 JOIN_GRACE = 0.1  # seconds a probe's own timeouts get to fire before it is abandoned
@@ -184,33 +185,15 @@ def _get(session, url, remaining):
 
 
 def _read_body(response, deadline_at):
-    """Read in chunks, checking the clock between them; stop at MAX_BODY_BYTES + 1."""
-    body = bytearray()
-    raw = response.raw
+    """The body, up to MAX_BODY_BYTES + 1 bytes, as HealthProbeErrors when it cannot be had."""
     try:
-        while len(body) <= MAX_BODY_BYTES:
-            remaining = deadline_at - time.monotonic()
-            if remaining <= 0:
-                raise HealthProbeError(ProbeFailure.TIMEOUT, "body still arriving at the deadline")
-            _bound_socket(raw, remaining)
-            chunk = raw.read1(min(CHUNK_BYTES, MAX_BODY_BYTES + 1 - len(body)))
-            if not chunk:
-                break
-            body += chunk
-    except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return read_body(response, deadline_at, MAX_BODY_BYTES)
+    except TimeoutError:
         raise HealthProbeError(
             ProbeFailure.TIMEOUT, "body still arriving at the deadline"
         ) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise HealthProbeError(ProbeFailure.REFUSED, f"connection broken: {_cause(exc)}") from None
-    return bytes(body)
-
-
-def _bound_socket(raw, remaining):
-    # Each recv may block at most until the deadline, however slowly bytes trickle.
-    sock = getattr(getattr(raw, "_connection", None), "sock", None)
-    if sock is not None:
-        sock.settimeout(remaining)
 
 
 def _cause(exc):

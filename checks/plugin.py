@@ -19,6 +19,7 @@ from .settings import OPTIONS, declare_options, resolve_settings
 from .suite import SUITE_DIR
 
 SETTINGS_KEY = pytest.StashKey()  # GateSettings of a gate run
+HEALTH_POLL_KEY = pytest.StashKey()  # checks.health.HealthPoll of a gate run
 
 
 def pytest_addoption(parser):
@@ -95,6 +96,27 @@ def gate(request):
             pytest.fail(f"driftgate: {exc}", pytrace=False)
         request.config.stash[SETTINGS_KEY] = settings
     return settings
+
+
+def expected_sha_poll(config):
+    """The one health poll of a gate run, shared by the health and API groups.
+
+    It runs when a group first needs it (the API group loads its document at
+    collection, after the new SHA answers), so a failing deploy costs one deadline,
+    not one per group.
+    """
+    if HEALTH_POLL_KEY not in config.stash:
+        from .health import poll_health  # requests: only a gate run pays for it
+
+        gate = config.stash[SETTINGS_KEY]
+        config.stash[HEALTH_POLL_KEY] = poll_health(
+            gate.pack.health_url(gate.target.name, gate.base_url),
+            gate.expected_sha,
+            schema=dict(gate.pack.health_schema),
+            deadline=gate.deadline,
+            poll_interval=gate.poll_interval,
+        )
+    return config.stash[HEALTH_POLL_KEY]
 
 
 @pytest.fixture(scope="session")

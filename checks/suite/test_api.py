@@ -2,8 +2,8 @@
 
 The document comes from the target (base URL + the pack's `api.openapi_path`),
 or from a file (`--openapi-file`, else the pack's `api.openapi_file`). It is
-loaded at collection, after the expected SHA answers healthy (the same poll as
-the health group, so the document and the requests are the new deployment's),
+loaded at collection, after the expected SHA answers healthy (the one poll the
+health group shares, so the document and the requests are the new deployment's),
 and each GET/HEAD operation becomes one test: `test_operation[GET /buyers]`.
 When it cannot be loaded, `test_openapi_loads` fails with the reason.
 Every request goes through driftgate.checks.api.read_only_session: a write is
@@ -23,8 +23,7 @@ from driftgate.checks.api import (
     read_only_session,
     run_operation,
 )
-from driftgate.checks.health import poll_health
-from driftgate.checks.plugin import SETTINGS_KEY
+from driftgate.checks.plugin import SETTINGS_KEY, expected_sha_poll
 from driftgate.policies.errors import DriftgateError
 
 API_KEY = pytest.StashKey()  # the ApiLoad of this gate run
@@ -43,15 +42,16 @@ class ApiLoad:
 def load_api(config):
     """Load once per gate run (cached in the config's stash)."""
     if API_KEY not in config.stash:
-        config.stash[API_KEY] = _load(config.stash[SETTINGS_KEY])
+        config.stash[API_KEY] = _load(config)
     return config.stash[API_KEY]
 
 
-def _load(gate):
+def _load(config):
+    gate = config.stash[SETTINGS_KEY]
     api = gate.pack.api
     source = _document_file(gate) or gate.base_url + api.openapi_path
     try:
-        _wait_for_expected_sha(gate)
+        _require_expected_sha(gate, expected_sha_poll(config))
         session = read_only_session(gate.token, api.rate_limit)
         if source.startswith(("http://", "https://")):
             document = fetch_document(source, session)
@@ -70,15 +70,7 @@ def _document_file(gate):
     return None
 
 
-def _wait_for_expected_sha(gate):
-    url = gate.pack.health_url(gate.target.name, gate.base_url)
-    poll = poll_health(
-        url,
-        gate.expected_sha,
-        schema=dict(gate.pack.health_schema),
-        deadline=gate.deadline,
-        poll_interval=gate.poll_interval,
-    )
+def _require_expected_sha(gate, poll):
     if not poll.passed:
         raise OpenApiUnavailable(
             f"not checked: {gate.target.name} did not answer healthy with "

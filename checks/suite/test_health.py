@@ -1,6 +1,7 @@
 """Health group: the target answers healthy with the expected SHA within the deadline.
 
-The endpoint is polled once per gate run (the `health_poll` fixture); each
+The endpoint is polled once per gate run (the `health_poll` fixture, shared
+with the API group); each
 test judges one part of the outcome, so JUnit and the artifact name what
 failed. The parts judge the last payload received; the gate's verdict is
 `test_answers_expected_sha`: an old SHA answering healthy never passes it.
@@ -8,22 +9,15 @@ failed. The parts judge the last payload received; the gate's verdict is
 
 import pytest
 
-from driftgate.checks.health import poll_health
+from driftgate.checks.plugin import expected_sha_poll
 
 DEADLINE_GRACE = 1.0  # seconds a poll may overrun its deadline (one last read, scheduling)
 
 
 @pytest.fixture(scope="session")
-def health_poll(gate):
+def health_poll(request, gate):
     """The one poll of this gate run: until the expected SHA answers healthy, or the deadline."""
-    url = gate.pack.health_url(gate.target.name, gate.base_url)
-    return poll_health(
-        url,
-        gate.expected_sha,
-        schema=dict(gate.pack.health_schema),
-        deadline=gate.deadline,
-        poll_interval=gate.poll_interval,
-    )
+    return expected_sha_poll(request.config)
 
 
 def _require(ok, message):

@@ -12,10 +12,17 @@ import sys
 import time
 
 import pytest
+import requests
 import yaml
-from gate_helpers import NEW_SHA, read_json
+from gate_helpers import NEW_SHA, OLD_SHA, read_json
 
-from driftgate.checks.api import ReadOnlyAdapter, read_only_operations, read_only_session
+from driftgate.checks import api as api_module
+from driftgate.checks.api import (
+    ReadOnlyAdapter,
+    ResponseTooLarge,
+    read_only_operations,
+    read_only_session,
+)
 from driftgate.checks.api import run_operation as run_one
 from driftgate.policies.pack import DEFAULT_PACK
 from driftgate.reference_target import OPENAPI, ReferenceTarget
@@ -103,6 +110,21 @@ def test_unreachable_target_is_one_clear_failure(api_gate):
     assert "refused" in failed[0]["message"] and "Traceback" not in out
 
 
+def test_a_failing_deploy_is_polled_once_for_health_and_api(api_gate):
+    """The API group waits on the health group's poll: one deadline, not one per group."""
+    with ReferenceTarget(sha=OLD_SHA) as target:
+        code, _, document = api_gate(target, "--groups", "health,api")
+        health_requests = [path for _, path in target.requests if path.endswith("/health")]
+    assert code == 1
+    checks = outcomes(document)
+    assert checks["test_openapi_loads"]["outcome"] == "failed"
+    assert checks["test_answers_expected_sha"]["outcome"] == "failed"
+    (poll,) = [
+        v for name, v in checks["test_answers_expected_sha"]["properties"] if name == "health"
+    ]
+    assert len(health_requests) == poll["attempts"] > 1
+
+
 @pytest.mark.parametrize(
     "body, reason",
     [
@@ -164,7 +186,9 @@ def test_document_file_named_by_the_pack_is_relative_to_it(verify, tmp_path):
     assert [run["operation"] for run in document["api"]["operations"]] == ["GET /health"]
 
 
-def test_token_canary_in_no_output_of_a_real_process(small_pack, tmp_path):
+def test_token_canary_in_no_output_of_a_real_process_that_writes_nothing_in_cwd(
+    small_pack, tmp_path
+):
     artifact, junit = tmp_path / "v.json", tmp_path / "j.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTGATE_", "GITHUB_"))}
     env["DRIFTGATE_API_TOKEN"] = CANARY_TOKEN
@@ -176,9 +200,15 @@ def test_token_canary_in_no_output_of_a_real_process(small_pack, tmp_path):
             "--groups", "api", "--deadline", "2", "--json-out", str(artifact),
             "--junitxml", str(junit),
         ]  # fmt: skip
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+        workdir = tmp_path / "checkout"
+        workdir.mkdir()
+        done = subprocess.run(
+            command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120
+        )
         assert target.methods_seen() <= {"GET", "HEAD"}
     assert done.returncode == 1, done.stdout + done.stderr
+    assert list(workdir.iterdir()) == []  # nothing written where the gate runs (.hypothesis)
     assert "GET /buyers: response_schema_conformance failed" in done.stdout
     for name, text in {
         "stdout": done.stdout,
@@ -207,6 +237,24 @@ def test_guard_refuses_a_write_operation_whatever_produced_it():
 def test_only_get_and_head_operations_are_selected():
     operations = read_only_operations(dict(OPENAPI), "reference")
     assert [op.label for op in operations] == list(OPERATIONS)
+
+
+def test_a_trickling_body_is_cut_off_at_the_request_timeout(monkeypatch):
+    """requests bounds each read, not the body: the adapter bounds the whole answer."""
+    monkeypatch.setattr(api_module, "REQUEST_TIMEOUT", 1.0)
+    with ReferenceTarget(sha=NEW_SHA, slow_seconds=0.3) as target:  # ~70 bytes: ~20 s
+        target.set_mode("slow-body")
+        started = time.monotonic()
+        with pytest.raises(requests.exceptions.ReadTimeout, match="body still arriving"):
+            read_only_session(None).get(target.url + "/health", timeout=1.0)
+        assert time.monotonic() - started < 3.0
+
+
+def test_an_endless_body_is_cut_off_at_the_size_cap():
+    with ReferenceTarget(sha=NEW_SHA) as target:
+        target.set_mode("endless")
+        with pytest.raises(ResponseTooLarge, match="over 5 MiB"):
+            read_only_session(None).get(target.url + "/health", timeout=5.0)
 
 
 def test_rate_limit_spaces_requests():
