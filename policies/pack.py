@@ -1,14 +1,16 @@
 """The policy pack: everything deployment-specific that driftgate knows, as data.
 
 A pack is a versioned YAML file validated against `packs/pack.schema.json`;
-a wrong field is one PackError naming the file, line and field. The bundled
-default pack describes Cat-Scan (`packs/catscan.yaml`).
+a pack with wrong fields is one PackError with one line per wrong field, each
+`file:line: field.path: message`. The bundled default pack describes Cat-Scan
+(`packs/catscan.yaml`).
 
 >>> pack = load_pack()
 >>> pack.target("production").promoted_from, pack.health_url("production")
 ('staging', 'https://scan.rtb.cat/api/health')
 """
 
+import re
 from collections import namedtuple
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +22,9 @@ from .yamlsource import YamlList, YamlMap, load_yaml
 # A plain path, not importlib.resources: that import alone costs a short lint run ~8 ms.
 PACKS = Path(__file__).resolve().parent / "packs"
 DEFAULT_PACK = PACKS / "catscan.yaml"
+
+# At most this many wrong fields are listed, then "and N more".
+MAX_ERRORS = 20
 
 
 # The models are named tuples, not dataclasses: as immutable, and defining them costs a
@@ -113,18 +118,116 @@ def _validate(data, path):
 
     schema = json.loads((PACKS / "pack.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is not None:
-        field_path = ".".join(str(p) for p in error.absolute_path) or "(root)"
-        message = error.message if len(error.message) < 200 else error.message[:200] + "…"
-        raise PackError(path, f"{field_path}: {message}", _line_of(data, error.absolute_path))
-    for target in data["targets"].values():
-        source = target.get("promoted_from")
-        if source is not None and source not in data["targets"]:
-            raise PackError(path, f"promoted_from: unknown target {source!r}", source.line)
+    problems = [p for error in validator.iter_errors(data) for p in _problem(data, error)]
+    problems += _promotion_problems(data)
+    if problems:
+        raise _pack_error(path, problems)
     if "contracts" in data:
         # What the schema cannot see (SQL that writes, unknown parameters), with its line.
         parse_catalogue(data["contracts"], path)
+
+
+def _pack_error(path, problems):
+    """One PackError listing (line, field, message) problems: sorted, unique, capped.
+
+    Each line of its message is `file:line: field: message`, so each names the file
+    (the CLI prints the message after `driftgate: error: `).
+    """
+    problems = sorted(set(problems), key=_problem_order)
+    shown = problems[:MAX_ERRORS]
+    (line, field, message), rest = shown[0], shown[1:]
+    text = "\n".join(
+        [f"{field}: {message}"]
+        + [f"{path}:{line}: {field}: {message}" for line, field, message in rest]
+    )
+    if len(problems) > len(shown):
+        text += f"\n{path}: and {len(problems) - len(shown)} more"
+    error = PackError(path, text, line)
+    error.problems = tuple(problems)
+    return error
+
+
+def _problem_order(problem):
+    """By line, then field with its indexes as numbers (names.2 before names.10)."""
+    line, field, message = problem
+    parts = [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", field)]
+    return (line or 0, parts, message)
+
+
+def _problem(data, error):
+    """[(line, field path, message)] for one jsonschema error, at the offending key's line."""
+    path = list(error.absolute_path)
+    node = _node_at(data, path)
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        return [_unknown_key(node, path, key, error.schema) for key in _extra_keys(error)]
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        line = _line_of(data, path) if path else 1  # the root mapping: the whole file
+        return [(line, _field(path + [key]), "required field missing") for key in missing]
+    if error.validator == "const":
+        message = f"must be {error.validator_value!r} (not {error.instance!r})"
+        return [(_line_of(data, path), _field(path), _short(message))]
+    schema_path = list(error.relative_schema_path)
+    if schema_path[-2:-1] == ["propertyNames"] and isinstance(node, YamlMap):
+        key = error.instance
+        if key in node:
+            line = node.key_position(key)[0]
+            return [(line, _field(path + [key]), f"bad name: {_short(error.message)}")]
+    return [(_line_of(data, path), _field(path), _short(error.message))]
+
+
+def _extra_keys(error):
+    """The keys of error.instance that additionalProperties: false refuses."""
+    known = error.schema.get("properties", {})
+    patterns = error.schema.get("patternProperties", {})
+    return [
+        key
+        for key in error.instance
+        if key not in known and not any(re.search(p, str(key)) for p in patterns)
+    ]
+
+
+def _unknown_key(node, path, key, schema):
+    import difflib
+
+    known = list(schema.get("properties", {}))
+    close = difflib.get_close_matches(str(key), known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+    line = node.key_position(key)[0] if isinstance(node, YamlMap) and key in node else None
+    return (line or getattr(node, "line", 1), _field(path + [key]), f"unknown field ({hint})")
+
+
+def _promotion_problems(data):
+    """promoted_from naming a target the pack does not have (beside any schema errors)."""
+    targets = data.get("targets")
+    if not isinstance(targets, dict):
+        return []
+    problems = []
+    for name, target in targets.items():
+        source = target.get("promoted_from") if isinstance(target, dict) else None
+        if isinstance(source, str) and source not in targets:
+            field = _field(["targets", name, "promoted_from"])
+            problems.append((source.line, field, f"unknown target {source!r}"))
+    return problems
+
+
+def _field(path):
+    """`images.names.0`: a dotted field path (as contract_pack's), `(root)` for the pack."""
+    return ".".join(str(p) for p in path).replace("\n", "\\n") or "(root)"
+
+
+def _short(message):
+    return message if len(message) < 200 else message[:200] + "…"
+
+
+def _node_at(data, path):
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _line_of(data, field_path):

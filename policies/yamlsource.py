@@ -97,7 +97,9 @@ class YamlStr(_Located, str):
     def _locate_in_block(self, value_line, col_in_line, offset):
         lines = self._source
         first = self.line  # 1-based line of the indicator; content starts on the next
-        if self.style == "|" and first + value_line < len(lines):
+        if self.style == ">":
+            return self._locate_in_folded(offset)
+        if first + value_line < len(lines):
             text = lines[first + value_line]  # 0-based index of line first+value_line+1
             # The source line is the block's indentation followed by the value's line,
             # so the indentation is what the source line has beyond the value's text.
@@ -109,14 +111,36 @@ class YamlStr(_Located, str):
                 return first + value_line + 1, indent + col_in_line + 1
         return self._search_source(offset)
 
+    def _locate_in_folded(self, offset):
+        """Walk a folded block's source lines along the value: each line (less the block's
+        indentation) is the next stretch of the value; folding only changes what is between."""
+        lines, position, indent = self._source, 0, None
+        for index in range(self.line, min(max(self._end_line, self.line), len(lines))):
+            text = lines[index]
+            if not text.strip():
+                continue
+            if indent is None:
+                indent = len(text) - len(text.lstrip(" "))
+            content = text[indent:]
+            start = self.find(content, position)
+            if start == -1 or offset < start:
+                break
+            if offset < start + len(content):
+                return index + 1, indent + offset - start + 1
+            position = start + len(content)
+        return self._search_source(offset)
+
     def _search_source(self, offset):
-        """Find the text around `offset` among the source lines this scalar spans."""
+        """Find the text around `offset` among the source lines this scalar spans (not in
+        the key before it, nor on a block scalar's indicator line)."""
         line_end = self.find("\n", offset)
         fragment = self[offset : line_end if line_end != -1 else len(self)][:40].strip()
         if fragment and self._source is not None:
             end_line = max(self._end_line, self.line)
-            for index in range(self.line - 1, min(end_line, len(self._source))):
-                col = self._source[index].find(fragment)
+            first = self.line if self.style in ("|", ">") else self.line - 1
+            for index in range(first, min(end_line, len(self._source))):
+                start = self.column - 1 if index == self.line - 1 else 0
+                col = self._source[index].find(fragment, start)
                 if col != -1:
                     return index + 1, col + 1
         return self.line, self.column

@@ -39,6 +39,10 @@ def run(args):
     from driftgate.policies.lint.linter import lint_paths
     from driftgate.policies.lint.output import choose, render
 
+    if args.jobs is not None and args.jobs < 1:
+        from driftgate.policies.errors import DriftgateError
+
+        raise DriftgateError(f"--jobs: must be 1 or more (got {args.jobs})")
     report = lint_paths(args.paths, config_path=args.config, pack_path=args.pack, jobs=args.jobs)
     fmt = choose(args.format, os.environ)
     colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")

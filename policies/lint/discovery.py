@@ -1,7 +1,8 @@
 """Which files `driftgate lint` reads, and as what kind (deploy, build, workflow, compose).
 
-A directory (or no path: the current directory) is a repository root: its
-`.github/workflows/*.yml|yaml` and the pack's compose files. A file is linted
+A directory is a repository root: its `.github/workflows/*.yml|yaml` and the
+pack's compose files; with no path, the repository the current directory is in
+(from any folder of it; paths then relative to the current directory). A file is linted
 as the kind the pack's globs give its path relative to its repository root
 (the parent of its `.github` folder, else the nearest folder holding `.github`,
 `.git` or a driftgate config); failing that the engine decides from its content (kind "auto").
@@ -89,28 +90,32 @@ def discover(paths, files_for_root, ignored, cwd="."):
             targets.append(target)
 
     for given in paths or [cwd]:
-        shown = given if paths else "."
         if os.path.isdir(given):
             directory = Path(os.path.abspath(given))
             # `.github` or `.github/workflows` itself: the workflows of its repository
             inside = directory.name == ".github" or (
                 directory.name == "workflows" and directory.parent.name == ".github"
             )
-            root = repo_root(directory / "x") if inside else directory
+            # No path: the repository the current directory is in, from any folder of it.
+            root = repo_root(directory / "x") if inside or not paths else directory
             files = files_for_root(root)
-            found = [
-                relative
-                for relative in _repository_files(root, files)
-                if not inside or (root / relative).is_relative_to(directory)
-            ]
-            if not found:
+            found, unreadable = _repository_files(root, files)
+            found = [r for r in found if not inside or (root / r).is_relative_to(directory)]
+
+            def shown(relative, given=given, directory=directory, root=root):
+                """The path as the user can open it: relative to the current directory
+                (or to the given directory, joined to it as given)."""
+                path = os.path.relpath(root / relative, directory)
+                return os.path.normpath(os.path.join(given, path)) if paths else path
+
+            for relative, reason in unreadable:
+                errors.append(InputError(shown(relative), reason))
+            if not found and not unreadable:
                 message = "no workflow (.github/workflows/*.yml) or compose file of the pack here"
                 errors.append(InputError(given, f"{message}; is it a repository root?"))
             for relative in found:
                 if not ignored(root, relative):
-                    path = os.path.relpath(root / relative, directory) if paths else relative
-                    path = os.path.normpath(os.path.join(shown, path)) if paths else path
-                    add(Target(path, str(root), relative, kind_for(relative, files)))
+                    add(Target(shown(relative), str(root), relative, kind_for(relative, files)))
         elif os.path.lexists(given):
             root = repo_root(given)
             relative = Path(os.path.abspath(given)).relative_to(root).as_posix()
@@ -124,15 +129,42 @@ def discover(paths, files_for_root, ignored, cwd="."):
 
 
 def _repository_files(root, files):
-    """Root-relative paths: every workflow, then the compose files the pack names."""
-    found = []
+    """Root-relative paths: every workflow, then the compose files the pack names; and
+    (root-relative path, reason) for a folder that could not be listed.
+
+    An entry whose type cannot be told (a symlink loop) is kept: reading it names the problem.
+    """
+    found, unreadable = [], []
     workflows = root.joinpath(*WORKFLOW_DIR)
-    if workflows.is_dir():
-        found += sorted(
-            f"{'/'.join(WORKFLOW_DIR)}/{entry.name}"
-            for entry in os.scandir(workflows)
-            if entry.name.endswith(YAML_SUFFIXES) and not entry.is_dir()
-        )
+    prefix = "/".join(WORKFLOW_DIR)
+    try:
+        if workflows.is_dir():
+            with os.scandir(workflows) as entries:
+                names = [
+                    e.name for e in entries if e.name.endswith(YAML_SUFFIXES) and not _is_dir(e)
+                ]
+            found += sorted(f"{prefix}/{name}" for name in names)
+    except OSError as exc:
+        unreadable.append((prefix, f"cannot read: {exc.strerror or exc}"))
     for pattern in files.compose_files:
-        found += sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-    return list(dict.fromkeys(found))
+        try:
+            paths = [p for p in root.glob(pattern) if _is_file(p)]
+        except OSError as exc:
+            unreadable.append((pattern, f"cannot read: {exc.strerror or exc}"))
+            continue
+        found += sorted(p.relative_to(root).as_posix() for p in paths)
+    return list(dict.fromkeys(found)), unreadable
+
+
+def _is_dir(entry):
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop, no permission: not known to be a folder
+        return False
+
+
+def _is_file(path):
+    try:
+        return path.is_file()
+    except OSError:  # no permission to look: linted, so that reading it says why
+        return True

@@ -95,7 +95,7 @@ def lint_document(document, path, kind, pack=None, modules=(), options=None, sev
                     line=int(violation.line),
                     column=int(violation.column),
                     key_path=str(violation.key_path),
-                    remediation=module.REMEDIATION,
+                    remediation=str(violation.hint or module.REMEDIATION),
                 )
             )
     findings.sort(key=Finding.sort_key)

@@ -42,6 +42,15 @@ def derives_from_commit(value, tag_format):
     return "{sha7}" not in tag_format or _SEVEN.search(text) is not None
 
 
+def commit_tag_expression(tag_format):
+    """The shell expression of the commit's tag in the pack's format, for hints.
+
+    >>> commit_tag_expression("sha-{sha7}")
+    'sha-${GITHUB_SHA::7}'
+    """
+    return tag_format.replace("{sha7}", "${GITHUB_SHA::7}").replace("{sha}", "${GITHUB_SHA}")
+
+
 def uses_input(value):
     return any(True for _ in input_references(str(value)))
 

@@ -4,14 +4,25 @@ Rules build violations with the three `flag_*` helpers, which take the
 position from the located YAML values (policies/yamlsource.py). The engine,
 not the rule, turns a Violation into a Finding (rule id, severity, file,
 remediation, documentation URL) and applies config and suppressions.
+
+A violation's hint, when set, is the finding's remediation in place of the
+rule's static REMEDIATION (which documents the rule): the same advice with the
+pack's values (its confirm word, tag variable, targets) or the finding's own
+(the input's name).
 """
 
 from collections import namedtuple
 
 from ..yamlsource import YamlMap, position_of
 
-# line and column are 1-based; key_path is like "jobs.deploy.steps[3].run".
-Violation = namedtuple("Violation", "message line column key_path")
+# line and column are 1-based; key_path is like "jobs.deploy.steps[3].run";
+# hint: this finding's one-line remediation, or None for the rule's REMEDIATION.
+Violation = namedtuple("Violation", "message line column key_path hint", defaults=(None,))
+
+
+def with_hint(violations, hint):
+    """The violations, each with `hint` as its remediation."""
+    return [violation._replace(hint=hint) for violation in violations]
 
 
 def flag_key(container, key, key_path, message):

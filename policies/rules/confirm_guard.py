@@ -69,7 +69,7 @@ Good:
 
 import re
 
-from ..lint.violation import flag_key, flag_value
+from ..lint.violation import flag_key, flag_value, with_hint
 from ..lint.workflow import flag_missing_input, runs_despite_needs
 
 ID = "DG103"
@@ -94,7 +94,8 @@ def check_workflow(workflow, context):
             violations.append(flag_value(job.body, "if", f"{job.key_path}.if", message))
         else:
             violations.append(flag_key(jobs, job.id, job.key_path, message))
-    return violations
+    hint = f"Require a `{name}` input and give every job `if: inputs.{name} == '{word}'`."
+    return with_hint(violations, hint)
 
 
 def _input_violations(workflow, name, word):

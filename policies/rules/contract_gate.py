@@ -70,6 +70,7 @@ from ..lint.placement import (
     up_commands,
 )
 from ..lint.shell import words
+from ..lint.shellwords import word_spans
 from ..lint.violation import flag_text, flag_value
 
 ID = "DG110"
@@ -134,7 +135,16 @@ def _with_skips(workflow, check, ups, confirm_input, bypass):
     placed, problems = check.placed, list(check.problems)
     arguments = verify_arguments(placed.command.text) or []
     if any(_bypass_flag(argument) for argument in arguments):
-        problems.append(placed.flag("`--allow-contract-failure` hard-codes the contract bypass"))
+        at_flag = next(
+            (
+                placed.command.offset_of(offsets[0])
+                for value, offsets in word_spans(placed.command.text)
+                if offsets and _bypass_flag(value)
+            ),
+            None,  # behind a variable: the command's start
+        )
+        message = "`--allow-contract-failure` hard-codes the contract bypass"
+        problems.append(placed.flag(message, at_flag))
     inputs = workflow.dispatch_inputs
     skippers = {
         name

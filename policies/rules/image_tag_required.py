@@ -54,10 +54,11 @@ def check_compose(document, context):
     if not isinstance(services, dict):
         return
     images, containers = context.pack.images, context.pack.host.containers
-    for name, service, problem in image_tag_findings(
-        services, images.names, images.tag_variable, containers
-    ):
+    variable = images.tag_variable
+    hint = f"Tag the image with `${{{variable}:?set {variable}}}` (no default, no literal tag)."
+    for name, service, problem in image_tag_findings(services, images.names, variable, containers):
         if isinstance(service.get("image"), str):
-            yield flag_value(service, "image", f"services.{name}.image", problem)
+            found = flag_value(service, "image", f"services.{name}.image", problem)
         else:
-            yield flag_key(services, name, f"services.{name}", f"service {name}: {problem}")
+            found = flag_key(services, name, f"services.{name}", f"service {name}: {problem}")
+        yield found._replace(hint=hint)

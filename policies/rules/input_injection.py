@@ -90,7 +90,9 @@ def _pasted(script, key_path, free_text):
         if name.lower() in free_text and offset not in flagged:
             flagged.add(offset)
             message = f"free-text input `{name}` is pasted into the script: shell injection"
-            yield flag_text(script, offset, key_path, message)
+            variable = re.sub(r"\W", "_", name.upper())
+            hint = f'Pass the input through `env:` and quote it: `"${variable}"`.'
+            yield flag_text(script, offset, key_path, message)._replace(hint=hint)
 
 
 def _references(script):

@@ -25,6 +25,11 @@ Accepts / rejects:
     - Rejected, at `latest`: in a run: command, `:latest`, `:-latest` or
       `=latest` right after a name (`catscan-api:latest`,
       `${IMAGE_TAG:-latest}`, `IMAGE_TAG=latest`).
+    - Rejected, at the reference: one of the pack's images (images.names)
+      with no tag and no digest, which docker reads as `latest`: any image
+      argument of `docker pull|push|tag` (also `docker image ...`), or a
+      registry path (`"$REGISTRY/catscan-api"`) in `docker run|create`
+      (a bare name there may be a container's `--name`).
     - Accepted: other assignments from variables (`export IMAGE_TAG="$2"` on
       the VM, forwarding the runner's value); `latest` in comments or prose.
 
@@ -59,10 +64,17 @@ Good:
 
 import re
 
-from ..lint.images import derives_from_commit, tag_assignments, uses_input
+from ..lint.images import (
+    commit_tag_expression,
+    derives_from_commit,
+    image_name_and_tag,
+    tag_assignments,
+    uses_input,
+)
 from ..lint.placement import flag_missing, unique
-from ..lint.shell import parse_script
-from ..lint.violation import flag_key, flag_text
+from ..lint.shell import parse_script, word_spans
+from ..lint.shellwords import strip_prefixes
+from ..lint.violation import flag_key, flag_text, with_hint
 
 ID = "DG106"
 NAME = "sha-image-tag"
@@ -74,14 +86,16 @@ REMEDIATION = "Set `IMAGE_TAG=sha-${GITHUB_SHA::7}`; no tag input, no `latest`."
 
 LATEST = re.compile(r"(?<=[\w}./-])(?::-?|=)(latest)(?![\w.-])")
 TAG_WORDS = frozenset({"tag", "sha", "image"})
+IMAGE_COMMANDS = frozenset({"pull", "push", "tag", "run", "create"})
 
 
 def check_workflow(workflow, context):
     images = context.pack.images
     variable, violations = images.tag_variable, []
+    from_commit = commit_tag_expression(images.tag_format)
     assignments = tag_assignments(workflow, variable)
     if not any(derives_from_commit(a.value, images.tag_format) for a in assignments):
-        message = f"the deploy never sets {variable} from the commit (`sha-${{GITHUB_SHA::7}}`)"
+        message = f"the deploy never sets {variable} from the commit (`{from_commit}`)"
         violations.append(flag_missing(workflow, message))
     for assignment in assignments:
         if uses_input(assignment.value):
@@ -94,7 +108,9 @@ def check_workflow(workflow, context):
             violations.append(assignment.flag(message))
     violations += _tag_inputs(workflow, variable)
     violations += _latest(workflow)
-    return unique(violations)
+    violations += _untagged(workflow, images.names)
+    hint = f"Set `{variable}={from_commit}`; no tag input, no `latest`."
+    return with_hint(unique(violations), hint)
 
 
 def _tag_inputs(workflow, variable):
@@ -116,3 +132,46 @@ def _latest(workflow):
                     offset = command.offset_of(match.start(1))
                     message = "an image reference uses `latest`: deploy the commit's tag"
                     yield flag_text(step.run, offset, f"{step.key_path}.run", message)
+
+
+def _untagged(workflow, names):
+    """A pack image that a docker command pulls, runs, creates, tags or pushes with no tag
+    (and no digest): docker reads it as `:latest`."""
+    names = frozenset(names)
+    for job in workflow.jobs:
+        for step in job.steps:
+            run = step.run
+            if run is None or "docker" not in run or not any(n in run for n in names):
+                continue
+            for command in parse_script(run):
+                if "docker" not in command.text:
+                    continue
+                for offset, ref in _untagged_refs(command, names):
+                    message = f"`{ref}` has no tag: docker uses `latest`; deploy the commit's tag"
+                    yield flag_text(run, command.offset_of(offset), f"{step.key_path}.run", message)
+
+
+def _untagged_refs(command, names):
+    """(offset in the command, reference) of each untagged pack image the command uses."""
+    spans = word_spans(command.text)
+    values = [value for value, _ in spans]
+    program, rest = strip_prefixes(values)
+    if program is None or program.rsplit("/", 1)[-1] != "docker":
+        return
+    base = len(values) - len(rest)
+    sub = [v for v in rest if not v.startswith("-")][:2]
+    if sub[:1] in (["image"], ["container"]):
+        sub = sub[1:]
+    if not sub or sub[0] not in IMAGE_COMMANDS:
+        return
+    # pull/push/tag take only image references; run/create also take option values (a
+    # container named like the image), so there only a path (`$REGISTRY/catscan-api`) counts.
+    bare_names = sub[0] in ("pull", "push", "tag")
+    start = base + rest.index(sub[0]) + 1
+    for index in range(start, len(values)):
+        value, offsets = spans[index]
+        if value.startswith("-") or not offsets or "@" in value:
+            continue
+        name, tag = image_name_and_tag(value)
+        if name in names and tag is None and (bare_names or "/" in value):
+            yield offsets[0], value

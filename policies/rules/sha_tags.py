@@ -52,7 +52,13 @@ Good:
     ```
 """
 
-from ..lint.images import derives_from_commit, image_uses, is_variable, variable_from_commit
+from ..lint.images import (
+    commit_tag_expression,
+    derives_from_commit,
+    image_uses,
+    is_variable,
+    variable_from_commit,
+)
 
 ID = "DG203"
 NAME = "sha-tags"
@@ -67,12 +73,14 @@ def check_workflow(workflow, context):
     images = context.pack.images
     variable = images.tag_variable
     from_commit = variable_from_commit(workflow, images)
+    tag = commit_tag_expression(images.tag_format)
+    hint = f"Push `<registry>/<image>:${variable}` with `{variable}={tag}`."
     for use in image_uses(workflow):
         if use.action != "push":
             continue
         problem = _problem(use, variable, from_commit, images.tag_format)
         if problem:
-            yield use.spot.flag(problem)
+            yield use.spot.flag(problem)._replace(hint=hint)
 
 
 def _problem(use, variable, from_commit, tag_format):

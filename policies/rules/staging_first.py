@@ -63,7 +63,7 @@ from ..lint.gates import (
     verify_groups,
 )
 from ..lint.placement import commands_before, unique, up_commands
-from ..lint.violation import flag_value
+from ..lint.violation import flag_value, with_hint
 
 ID = "DG112"
 NAME = "staging-first"
@@ -88,13 +88,18 @@ def check_workflow(workflow, context):
         checks = list(_checks(workflow, before, pack, source, target))
         if any(not check.problems for check in checks):
             continue
+        hint = (
+            f"Before `up`, run `driftgate verify --target {source.name} "
+            '--expected-sha "$GITHUB_SHA"`.'
+        )
         if checks:
-            violations.extend(problem for check in checks for problem in check.problems)
+            problems = [problem for check in checks for problem in check.problems]
+            violations.extend(with_hint(problems, hint))
         else:
             message = (
                 f"before a {target.name} deploy, no step checks that {source.name} runs the commit"
             )
-            violations.append(ups[0].flag_up(message))
+            violations.append(ups[0].flag_up(message)._replace(hint=hint))
     return unique(violations)
 
 

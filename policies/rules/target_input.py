@@ -9,16 +9,19 @@ Rationale:
 
 Remediation:
     Add a required `target` input (the pack's deploy.target_input) of type
-    `choice` with the pack's targets as options and no production default,
-    and set `environment: ${{ inputs.target }}` on every job.
+    `choice` with the pack's targets as options and no production default
+    (with no default, list staging first: the form preselects the first
+    option), and set `environment: ${{ inputs.target }}` on every job.
 
 Accepts / rejects:
     "Production" is every target of the pack that is `promoted_from` another
     (it must only run what an earlier target already runs); the first target
     of the promotion chain (staging) is an acceptable default.
     - Accepted: `required: true`, `type: choice`, `options` equal to the
-      pack's targets as a set (any order), no `default` or a default that is
-      not a promoted target; on every job `environment:` (or
+      pack's targets as a set (any order), a default that is not a promoted
+      target, or no `default` when the first option is not a promoted target
+      (with no default, GitHub's "Run workflow" form preselects the first
+      option); on every job `environment:` (or
       `environment.name`) holding one `${{ }}` expression that uses the input
       (`inputs.target`, `github.event.inputs.target`, `inputs['target']`),
       with no text around it.
@@ -30,6 +33,9 @@ Accepts / rejects:
       default selecting production, an
       environment that does not come from the input (a literal, text around
       the expression).
+    - Rejected, at the first option: a `choice` with no `default` (or
+      `default:` with no value) whose first option is a promoted target
+      (`options: [production, staging]`): the form preselects it.
     - Rejected, at the input's key: no `required`, `type` or `options`;
       at the job's key: a job without `environment:`; at `inputs`
       (or `workflow_dispatch`, or `on`): no target input.
@@ -73,7 +79,7 @@ Good:
 
 import re
 
-from ..lint.violation import flag_key, flag_value
+from ..lint.violation import flag_key, flag_value, with_hint
 from ..lint.workflow import flag_missing_input, input_references
 
 ID = "DG102"
@@ -98,7 +104,8 @@ def check_workflow(workflow, context):
     for job in workflow.jobs:
         if "uses" not in job.body:  # a reusable-workflow call cannot take `environment:`
             violations.extend(_environment_violations(workflow, job, name))
-    return violations
+    hint = f"Add a required choice input of the targets; `environment: ${{{{ inputs.{name} }}}}`."
+    return with_hint(violations, hint)
 
 
 def _input_violations(workflow, name, spec, pack):
@@ -122,9 +129,18 @@ def _input_violations(workflow, name, spec, pack):
         message = f"the `{name}` options must be exactly the pack's targets: {sorted(targets)}"
         yield flag_key(spec, "options", f"{key_path}.options", message)
     promoted = {t.name for t in pack.targets.values() if t.promoted_from}
-    if "default" in spec and str(spec["default"]) in promoted:
-        message = f"the default `{spec['default']}` deploys a promoted target on one click"
+    default = spec.get("default")
+    if default is not None and str(default) in promoted:
+        message = f"the default `{default}` deploys a promoted target on one click"
         yield flag_value(spec, "default", f"{key_path}.default", message)
+    elif default is None and spec.get("type") == "choice" and isinstance(options, list):
+        # GitHub's "Run workflow" form preselects the first option when there is no default.
+        if options and str(options[0]) in promoted:
+            message = (
+                f"with no default, GitHub preselects the first option `{options[0]}`: "
+                "a promoted target on one click"
+            )
+            yield flag_value(options, 0, f"{key_path}.options[0]", message)
 
 
 def _environment_violations(workflow, job, name):

@@ -122,3 +122,61 @@ def test_end_to_end_bad_input(kind, tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1 and fragment in proc.stderr
     assert "Traceback" not in proc.stderr
     assert '"files": 1' in proc.stdout  # the good file was linted
+
+
+def _repository_with_a_symlink_loop(root):
+    workflows = root / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(CI_WITH_PUSH)
+    (workflows / "loop.yml").symlink_to("loop.yml")  # `ln -s loop.yml loop.yml`
+    return workflows
+
+
+def test_a_symlink_loop_in_the_workflows_folder_is_one_error(fake_rules, tmp_path, run_cli):
+    _repository_with_a_symlink_loop(tmp_path)
+    code, out, err = run_cli("lint", "--format", "text", tmp_path)
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    loop = tmp_path / ".github" / "workflows" / "loop.yml"
+    assert line.startswith(f"driftgate: error: {loop}: cannot read: ")
+    assert "symbolic links" in line
+    assert f"{tmp_path}/.github/workflows/ci.yml:3:3: DG901 error: push trigger" in out
+    assert "Traceback" not in err + out
+
+
+def test_a_symlink_loop_end_to_end(tmp_path):
+    """The real console script, with no path, in a repository holding the loop."""
+    _repository_with_a_symlink_loop(tmp_path)
+    driftgate = os.path.join(os.path.dirname(sys.executable), "driftgate")
+    proc = subprocess.run(
+        [driftgate, "lint", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("driftgate: error: .github/workflows/loop.yml: cannot read: ")
+    assert "Traceback" not in proc.stderr
+    assert '"files": 1' in proc.stdout  # ci.yml was linted
+
+
+def test_an_unreadable_workflows_folder_is_one_error(fake_rules, repo, run_cli, monkeypatch):
+    """The tests run as root, whom chmod does not stop: os.scandir is made to refuse."""
+    root = repo({".github/workflows/ci.yml": CI_WITH_PUSH, "docker-compose.gcp.yml": "x: 1\n"})
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(os.fspath(path)) == "workflows":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run_cli("lint", "--format", "text", root)
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    workflows = root / ".github" / "workflows"
+    assert line == f"driftgate: error: {workflows}: cannot read: Permission denied"
+    assert "1 file" in out  # the compose file the pack names was still linted
+    assert "All clean" not in out and "Traceback" not in err + out

@@ -397,8 +397,8 @@ def line_of(text, fragment):
         (
             "          show: 10",
             "          shown: 10",
-            "contracts.catalogue.0.queries.1: Additional properties are not allowed",
-            "- sql: |\n            SELECT run_id::text",
+            "contracts.catalogue.0.queries.1.shown: unknown field (did you mean 'show'?)",
+            "shown: 10",
         ),
     ],
     ids=[

@@ -3,6 +3,8 @@
 >>> from driftgate.policies.lint.linter import LintReport
 >>> render(LintReport((), (), ("a.yml",), ()), "0.1.0")
 'All clean: 1 file, no findings.\\n'
+>>> render(LintReport((), ("bad.yml: invalid YAML",), (), ()), "0.1.0")
+'No findings in 0 files; 1 path could not be linted.\\n'
 """
 
 from . import summary
@@ -32,7 +34,9 @@ def _summary_line(counts):
     if counts["errors"]:
         unreadable = f"; {_plural(counts['errors'], 'path')} could not be linted"
     if not counts["findings"]:
-        return f"All clean: {files}, no findings{unreadable}."
+        if unreadable:  # not clean: what could not be linted may hold anything
+            return f"No findings in {files}{unreadable}."
+        return f"All clean: {files}, no findings."
     parts = [_plural(n, s) for s, n in counts["by_severity"].items() if n]
     total = _plural(counts["findings"], "finding")
     return f"Found {total} ({', '.join(parts)}) in {files}{unreadable}."
