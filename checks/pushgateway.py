@@ -3,8 +3,12 @@
 >>> push_verdict("http://127.0.0.1:9091", "production", "94e9cbb0d1", True, False)  # doctest: +SKIP
 
 Three gauges labelled {target, sha} (sha: 7 hex), job `driftgate_verify`,
-grouped by target so each push replaces that target's previous verdict.
-A failed push is the caller's warning; it never changes the verdict.
+grouped by target AND sha: a push replaces only the previous verdict for the
+same (target, SHA), so a failed gate for a SHA that never got deployed does not
+erase the passing verdict of the SHA that still runs. The Pushgateway keeps
+one group per verified (target, SHA) until it is deleted (docs/monitor.md,
+"Pruning old verdicts"). A failed push is the caller's warning; it never
+changes the verdict.
 """
 
 import time
@@ -16,10 +20,15 @@ from driftgate.policies.sha import short_sha
 JOB = "driftgate_verify"
 
 
+def grouping_key(target, sha):
+    """The Pushgateway group of a verdict, also its labels: {target, sha (7 hex)}."""
+    return {"target": target, "sha": short_sha(sha) or "unknown"}
+
+
 def verdict_registry(target, sha, passed, bypassed, timestamp=None):
     """A fresh registry holding the three verdict gauges (also used by tests)."""
     registry = CollectorRegistry()
-    labels = {"target": target, "sha": short_sha(sha) or "unknown"}
+    labels = grouping_key(target, sha)
     values = {
         "driftgate_verify_passed": ("1 when the post-deploy gate passed", 1 if passed else 0),
         "driftgate_verify_contract_bypass": (
@@ -41,5 +50,9 @@ def push_verdict(gateway_url, target, sha, passed, bypassed, timeout=5.0):
     """Push the verdict; raises OSError (URLError and friends) when the push fails."""
     registry = verdict_registry(target, sha, passed, bypassed)
     push_to_gateway(
-        gateway_url, job=JOB, registry=registry, grouping_key={"target": target}, timeout=timeout
+        gateway_url,
+        job=JOB,
+        registry=registry,
+        grouping_key=grouping_key(target, sha),
+        timeout=timeout,
     )

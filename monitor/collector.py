@@ -23,9 +23,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.utils import floatToGoString
 
 from driftgate.policies.health import ProbeFailure
-from driftgate.policies.sha import short_sha
+from driftgate.policies.sha import normalise_sha, short_sha
 
 MAX_LABEL_CHARS = 48
+INVALID = "invalid"  # the label value of a git_sha/version that is not a SHA
 _UNSAFE = re.compile(r"[^A-Za-z0-9._:+/@ -]")
 
 
@@ -38,6 +39,25 @@ def label_text(raw):
     if not isinstance(raw, str):
         return ""
     return _UNSAFE.sub("?", raw[:MAX_LABEL_CHARS])
+
+
+def sha_label(raw):
+    """A payload's git_sha/version as a label value from a bounded set.
+
+    A SHA (per `driftgate.policies.sha`) is exported normalised (lowercase, an
+    optional `sha-` prefix kept); anything else is the fixed INVALID, so a
+    target answering a new random value each poll cannot add a series each poll.
+    "" when the payload has no such string.
+
+    >>> sha_label(" SHA-94E9CBB "), sha_label("94e9cbb0"), sha_label("0.9.5"), sha_label(None)
+    ('sha-94e9cbb', '94e9cbb0', 'invalid', '')
+    """
+    if not isinstance(raw, str):
+        return ""
+    sha = normalise_sha(raw)
+    if sha is None:
+        return INVALID
+    return sha if raw.strip().lower() == sha else "sha-" + sha
 
 
 class TargetsCollector:
@@ -144,7 +164,7 @@ _FAMILIES = (
         "driftgate_deployed_info",
         "gauge",
         "The deployed version: sha is the 7-hex short SHA ('' when none), "
-        "git_sha and version the raw payload values (sanitised, truncated).",
+        "git_sha and version the payload values normalised when SHAs, 'invalid' otherwise.",
         ("target", "sha", "git_sha", "version"),
     ),
     (
@@ -223,7 +243,7 @@ def _target_samples(name, seen):
     sha = short_sha(verdict.deployed_sha) if verdict is not None else None
     raw_git_sha = verdict.raw_git_sha if verdict is not None else None
     raw_version = verdict.raw_version if verdict is not None else None
-    yield "info", [name, sha or "", label_text(raw_git_sha), label_text(raw_version)], 1
+    yield "info", [name, sha or "", sha_label(raw_git_sha), sha_label(raw_version)], 1
     yield "deploys", [name], seen.deploys_observed
     if seen.sha_since is not None:
         yield "since", [name], seen.sha_since

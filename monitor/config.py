@@ -112,9 +112,16 @@ def build_config(config_path=None, pack_path=None, overrides=None, interval=None
     targets = {}
     for name, spec in config_targets.items():
         source_target = spec.get("promoted_from")
+        line = spec.get("line")
         if source_target is not None and source_target not in config_targets:
             raise PackError(
-                source, f"targets.{name}.promoted_from: unknown target {source_target!r}"
+                source, f"targets.{name}.promoted_from: unknown target {source_target!r}", line
+            )
+        if source_target == name:
+            raise PackError(
+                source,
+                f"targets.{name}.promoted_from: a target cannot be promoted from itself",
+                line,
             )
         health_url = spec["base_url"].rstrip("/") + pack.health_path
         targets[name] = MonitoredTarget(name, health_url, source_target)
@@ -147,12 +154,21 @@ def _read_config_file(path):
         raise PackError(path, f"{field}: {message}", _line(data, error.absolute_path))
     targets = data.get("targets")
     if targets is not None:
+        for name, spec in targets.items():
+            if not _is_http_url(str(spec["base_url"])):  # e.g. a port out of range
+                # The URL is not echoed: a mistyped one may carry credentials.
+                raise PackError(
+                    path,
+                    f"targets.{name}.base_url: not an http(s) URL with a host and a valid port",
+                    _line(data, ["targets", name, "base_url"]),
+                )
         targets = {
-            str(name): {"base_url": str(t["base_url"]), "promoted_from": t.get("promoted_from")}
+            str(name): {
+                "base_url": str(t["base_url"]),
+                "promoted_from": _str_or_none(t.get("promoted_from")),
+                "line": _line(data, ["targets", name, "promoted_from"]),
+            }
             for name, t in targets.items()
-        }
-        targets = {
-            n: {**t, "promoted_from": _str_or_none(t["promoted_from"])} for n, t in targets.items()
         }
     return dict(data), targets, path
 
@@ -173,8 +189,13 @@ def _str_or_none(value):
 
 
 def _is_http_url(url):
+    """http(s), a host, and a port (when given) from 1 to 65535."""
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    try:
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _positive(flag, given, default):

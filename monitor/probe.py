@@ -16,6 +16,7 @@ import http.client
 import logging
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -33,6 +34,12 @@ READ_SIZE = 64 * 1024
 USER_AGENT = "driftgate-monitor"
 _TLS_CONTEXT = ssl.create_default_context()
 _log = logging.getLogger(__name__)
+# Name resolution has no timeout of its own: it runs in a daemon thread that the probe
+# gives up at its deadline. At most MAX_RESOLVERS such threads exist at once (a hung
+# resolver's threads are abandoned, not piled up): past that, a probe fails as a timeout
+# without starting another.
+MAX_RESOLVERS = 16
+_resolver_slots = threading.BoundedSemaphore(MAX_RESOLVERS)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ def _fetch(url, deadline):
         )
     else:
         conn = http.client.HTTPConnection(host, parts.port, timeout=_remaining(deadline))
+    # Connect through a resolution bounded by the deadline (TLS still checks `host`).
+    conn._create_connection = lambda address, timeout, source=None: _connect(address, deadline)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         conn.request(
@@ -119,6 +128,50 @@ def _fetch(url, deadline):
         return response.status, _read_capped(sock, response, deadline)
     finally:
         conn.close()
+
+
+def _connect(address, deadline):
+    """A connected socket to (host, port), resolution and connect bounded by the deadline."""
+    host, port = address
+    last_error = None
+    for family, kind, proto, _, sockaddr in _resolve(host, port, deadline):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_remaining(deadline))
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:  # TimeoutError included: the next address, if time is left
+            sock.close()
+            last_error = exc
+    raise last_error or OSError("no address to connect to")
+
+
+def _resolve(host, port, deadline):
+    """getaddrinfo in a daemon thread, given up (TimeoutError) at the deadline."""
+    if not _resolver_slots.acquire(blocking=False):
+        raise TimeoutError("name resolution: too many resolutions still pending")
+    outcome = {}
+    done = threading.Event()
+
+    def resolve():
+        try:
+            outcome["answer"] = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+        except BaseException as exc:  # noqa: BLE001 - handed to the probing thread
+            outcome["error"] = exc
+        finally:
+            _resolver_slots.release()
+            done.set()
+
+    try:
+        threading.Thread(target=resolve, name="driftgate-resolve", daemon=True).start()
+    except BaseException:
+        _resolver_slots.release()
+        raise
+    if not done.wait(_remaining(deadline)):
+        raise TimeoutError("name resolution did not finish before the probe timeout")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
 
 
 def _read_capped(sock, response, deadline):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from driftgate.policies.health import ProbeFailure
-from driftgate.policies.sha import short_sha
+from driftgate.policies.sha import shas_match
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,6 @@ class Observations:
 
 
 def _same_commit(sha, previous):
-    # Compare the 7-hex short forms, as the `sha` label does: "94e9cbb0" and "sha-94e9cbb"
-    # are one deploy seen through two payload formats, not two deploys.
-    return previous is not None and short_sha(sha) == short_sha(previous)
+    # The policies' SHA matching (the shorter is a prefix of the longer): "94e9cbb0" and
+    # "sha-94e9cbb" are one deploy seen through two payload formats, not two deploys.
+    return previous is not None and shas_match(sha, previous)

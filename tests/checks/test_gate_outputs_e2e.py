@@ -1,6 +1,7 @@
 """The gate's outputs end to end: contract bypass, GitHub summary and annotations,
 Pushgateway, and the secrets canary searched in every output."""
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
 from psycopg import conninfo
 
 from driftgate.checks.pushgateway import push_verdict
+from driftgate.policies.sha import short_sha
 from driftgate.reference_target import ReferenceTarget
 
 CANARY_PASSWORD = "canary-pw-7f3e9a41"
@@ -164,6 +166,39 @@ def test_push_verdict_to_a_real_pushgateway(pushgateway):
     lines = text.splitlines()
     stamp = next(x for x in lines if x.startswith("driftgate_verify_timestamp_seconds{"))
     assert abs(float(stamp.split()[-1]) - time.time()) < 60
+
+
+def sample(name, sha, target, value):
+    labels = f'instance="",job="driftgate_verify",sha="{sha}",target="{target}"'
+    return f"{name}{{{labels}}} {value}"
+
+
+def test_verdicts_are_grouped_by_target_and_sha(pushgateway):
+    """A failed gate for another SHA leaves the verdict of the SHA that runs in place."""
+    push_verdict(pushgateway, "production", NEW_SHA, passed=True, bypassed=False)
+    push_verdict(pushgateway, "production", OLD_SHA, passed=False, bypassed=False)
+    push_verdict(pushgateway, "staging", NEW_SHA, passed=True, bypassed=True)
+    text = metrics(pushgateway)
+    new, old = short_sha(NEW_SHA), short_sha(OLD_SHA)
+    assert sample("driftgate_verify_passed", new, "production", 1) in text
+    assert sample("driftgate_verify_passed", old, "production", 0) in text
+    assert sample("driftgate_verify_contract_bypass", new, "staging", 1) in text
+    # One Pushgateway group per (target, sha): a re-verification replaces only its own.
+    groups = {
+        tuple(sorted(g["labels"].items()))
+        for g in json.load(urllib.request.urlopen(pushgateway + "/api/v1/metrics", timeout=2))[
+            "data"
+        ]
+    }
+    assert groups == {
+        (("job", "driftgate_verify"), ("sha", new), ("target", "production")),
+        (("job", "driftgate_verify"), ("sha", old), ("target", "production")),
+        (("job", "driftgate_verify"), ("sha", new), ("target", "staging")),
+    }
+    push_verdict(pushgateway, "production", OLD_SHA, passed=True, bypassed=False)
+    text = metrics(pushgateway)
+    assert sample("driftgate_verify_passed", old, "production", 1) in text
+    assert sample("driftgate_verify_passed", new, "production", 1) in text
 
 
 def test_gate_pushes_its_verdict(verify, production, staging, tmp_path, pushgateway):

@@ -56,7 +56,15 @@ def test_config_file_names_its_own_targets(tmp_path):
         ),
         (
             "version: 1\ntargets:\n  x:\n    base_url: http://h\n    promoted_from: y\n",
-            "promoted_from: unknown target 'y'",
+            "monitor.yml:5: targets.x.promoted_from: unknown target 'y'",
+        ),
+        (
+            "version: 1\ntargets:\n  x:\n    base_url: http://h\n    promoted_from: x\n",
+            "monitor.yml:5: targets.x.promoted_from: a target cannot be promoted from itself",
+        ),
+        (
+            "version: 1\ntargets:\n  x:\n    base_url: http://a:99999\n",
+            "monitor.yml:4: targets.x.base_url: not an http(s) URL with a host and a valid port",
         ),
         ("version: 1\nsurprise: true\n", "Additional properties"),
         ("version: 2\n", "monitor.yml:1: version"),
@@ -81,6 +89,30 @@ def test_a_broken_url_is_never_echoed(tmp_path, capsys):
     assert captured.err.count("\n") == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("  x:\n    base_url: http://a:99999\n", "monitor.yml:4: targets.x.base_url"),
+        ("  x:\n    base_url: http://a:0\n", "monitor.yml:4: targets.x.base_url"),
+        (
+            "  x:\n    base_url: http://h\n    promoted_from: x\n",
+            "monitor.yml:5: targets.x.promoted_from: a target cannot be promoted from itself",
+        ),
+        (
+            "  x:\n    base_url: http://h\n  y:\n    base_url: http://h\n    promoted_from: z\n",
+            "monitor.yml:7: targets.y.promoted_from: unknown target 'z'",
+        ),
+    ],
+)
+def test_check_config_file_errors_exit_2_with_one_line(tmp_path, capsys, text, message):
+    path = write(tmp_path, "version: 1\ntargets:\n" + text)
+    assert main(["monitor", "--config", str(path), "--check-config"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
 def test_check_config_ok(capsys):
     code = main(["monitor", "--url", "staging=http://127.0.0.1:8001", "--check-config"])
     out = capsys.readouterr().out
@@ -93,6 +125,7 @@ def test_check_config_ok(capsys):
     [
         (["--url", "qa=http://127.0.0.1:1"], "unknown target 'qa'"),
         (["--url", "staging=file:///etc/passwd"], "not an http(s) URL"),
+        (["--url", "staging=http://127.0.0.1:99999"], "not an http(s) URL"),
         (["--url", "staging"], "expected NAME=URL"),
         (["--listen", "localhost"], "expected HOST:PORT"),
         (["--interval", "0"], "--interval: must be a positive number"),

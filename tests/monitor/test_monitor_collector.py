@@ -123,8 +123,25 @@ def test_unparseable_sha_keeps_one_info_series_with_empty_sha(book, registry):
     book.record("production", answered(payload(git_sha="ref: ref", version="unknown")))
     assert registry.get_sample_value("driftgate_sha_valid", {"target": "production"}) == 0
     assert info_series(registry, "production") == [
-        {"target": "production", "sha": "", "git_sha": "ref: ref", "version": "unknown"}
+        {"target": "production", "sha": "", "git_sha": "invalid", "version": "invalid"}
     ]
+
+
+def test_label_values_come_from_a_bounded_set_over_time(book, registry):
+    """A target answering a new random git_sha/version each poll adds no series."""
+    values = set()
+    for poll in range(50):
+        junk = f"v{poll}-{poll * 7919:x}zz"
+        book.record("production", answered(payload(git_sha=junk, version=f"0.{poll}.1")))
+        series = info_series(registry, "production")
+        values.update((s["git_sha"], s["version"]) for s in series)
+    assert values == {("invalid", "invalid")}
+    # SHAs are exported normalised: case and whitespace variants are one value.
+    for variant in (f"SHA-{SHA_A[:7].upper()}", f" sha-{SHA_A[:7]} ", f"sha-{SHA_A[:7]}"):
+        book.record("production", answered(payload(version=variant)))
+        assert info_series(registry, "production")[0]["version"] == f"sha-{SHA_A[:7]}"
+    book.record("production", answered(payload(git_sha=SHA_A[:8].upper())))
+    assert info_series(registry, "production")[0]["git_sha"] == SHA_A[:8]
 
 
 def test_sha_change_counts_a_deploy_and_the_old_sha_disappears(book, registry):
@@ -141,6 +158,18 @@ def test_sha_change_counts_a_deploy_and_the_old_sha_disappears(book, registry):
     assert [s["sha"] for s in info_series(registry, "production")] == [SHA_B[:7]]
     exposition = generate_latest(registry).decode()
     assert SHA_A[:7] not in exposition
+
+
+def test_same_commit_is_decided_by_policies_sha_matching(book, registry):
+    """Same 7-hex prefix but different longer SHAs are two commits (policies' shas_match)."""
+    labels = {"target": "production"}
+    book.record("production", answered(payload(SHA_A, git_sha=SHA_A), at=100.0))
+    book.record("production", answered(payload(SHA_A, git_sha=SHA_A[:9]), at=110.0))
+    assert registry.get_sample_value("driftgate_deploys_observed_total", labels) == 0
+    other = SHA_A[:7] + "f" * 33  # another commit sharing the 7-hex prefix
+    book.record("production", answered(payload(SHA_A, git_sha=other), at=120.0))
+    assert registry.get_sample_value("driftgate_deploys_observed_total", labels) == 1
+    assert registry.get_sample_value("driftgate_last_deploy_timestamp_seconds", labels) == 120.0
 
 
 def test_flipping_sha_counts_every_change(book, registry):
@@ -167,6 +196,7 @@ def test_hostile_payload_labels_are_bounded(book, registry, hostile):
         assert len(series[0][name]) <= MAX_LABEL_CHARS
         assert series[0][name].isprintable() and series[0][name].isascii()
         assert not set(series[0][name]) & set('"\\{}=\n')
+        assert series[0][name] == "invalid"
     assert series[0]["sha"] == ""
 
 

@@ -119,6 +119,48 @@ def test_closed_port_is_refused(closed_port):
     assert (result.success, result.failure) == (False, ProbeFailure.REFUSED)
 
 
+def test_hanging_resolver_is_cut_off_at_the_deadline_without_piling_up_threads(monkeypatch):
+    from driftgate.monitor import probe
+
+    release = threading.Event()
+    calls = []
+
+    def hanging_dns(*args, **kwargs):
+        calls.append(args[0])
+        release.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "resolver gave up")
+
+    monkeypatch.setattr("socket.getaddrinfo", hanging_dns)
+    before = threading.active_count()
+    try:
+        started = time.monotonic()
+        results = [
+            probe_health("http://hangs.example/health", 0.2, SCHEMA)
+            for _ in range(probe.MAX_RESOLVERS + 5)
+        ]
+        elapsed = time.monotonic() - started
+        # Each probe ends at its own deadline (or at once when every resolver slot is
+        # taken): the timeout covers name resolution, reported as `timeout`.
+        assert all(r.failure == ProbeFailure.TIMEOUT for r in results)
+        assert all(r.duration_seconds < 0.2 + 0.15 for r in results)
+        assert elapsed < (probe.MAX_RESOLVERS + 5) * 0.35
+        # Abandoned resolutions are bounded: never more than MAX_RESOLVERS threads.
+        assert len(calls) == probe.MAX_RESOLVERS
+        assert threading.active_count() - before <= probe.MAX_RESOLVERS
+    finally:
+        release.set()
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The slots come back once the resolver answers: the next probe asks again.
+    monkeypatch.setattr(
+        "socket.getaddrinfo",
+        lambda *a, **k: (_ for _ in ()).throw(socket.gaierror(socket.EAI_NONAME, "no such name")),
+    )
+    result = probe_health("http://gone.example/health", 0.5, SCHEMA)
+    assert (result.failure, result.detail) == (ProbeFailure.REFUSED, "host name does not resolve")
+
+
 def test_name_under_invalid_fails_without_asking_a_resolver(monkeypatch):
     def no_dns(*args, **kwargs):
         raise AssertionError("the probe asked a resolver about a .invalid name")

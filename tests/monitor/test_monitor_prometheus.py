@@ -3,7 +3,9 @@
 The exporter probes two reference targets on loopback; Prometheus scrapes it and a
 Pushgateway; the shipped rules run with every `for:` shortened to a few seconds (their
 real durations are proven by promtool). A verified deploy stays quiet, an out-of-band
-SHA change raises DriftgateOutOfBandDeploy for that target only.
+SHA change raises DriftgateOutOfBandDeploy for that target only, and a failed gate for a
+SHA that never got deployed does not erase the passing verdict of the SHA that runs
+(verdicts are grouped by target and sha).
 """
 
 import json
@@ -24,6 +26,7 @@ from driftgate.monitor.rules import RULES_FILE
 from driftgate.monitor.server import Exporter, serve
 
 SHA_C = "ccccccc1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
+SHA_D = "ddddddd1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 FOR = "4s"  # every rule's `for:`, shortened for the test
 
 
@@ -102,7 +105,14 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     exporter, staging, production = exporter_url
     gateway_port, prometheus_port = free_port(), free_port()
     gateway = f"http://127.0.0.1:{gateway_port}"
-    daemons([PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{gateway_port}"])
+    daemons(
+        [
+            PUSHGATEWAY,
+            f"--web.listen-address=127.0.0.1:{gateway_port}",
+            # Its own state: Debian's build persists to /var/lib/prometheus by default.
+            f"--persistence.file={tmp_path / 'pushgateway.data'}",
+        ]
+    )
     wait_http(gateway + "/-/ready", started + 15)
 
     # Both targets run SHA_A, verified by the gate.
@@ -134,6 +144,9 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     staging.deploy(SHA_B)
     push_verdict(gateway, "staging", SHA_B, passed=True, bypassed=False)
     production.deploy(SHA_C)
+    # A gate for SHA_D on staging fails and that deploy never happens: staging still runs
+    # the verified SHA_B, whose verdict lives on in its own (target, sha) group.
+    push_verdict(gateway, "staging", SHA_D, passed=False, bypassed=False)
 
     deadline = started + 45
     while time.monotonic() < deadline:
@@ -154,7 +167,9 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     running = query(prometheus_port, 'target_sha:driftgate_deployed_info:max{target="staging"}')
     assert [m["sha"] for m in running] == [SHA_B[:7]]
     verified = query(prometheus_port, 'driftgate_verify_passed{target="staging"} == 1')
-    assert [m["sha"] for m in verified] == [SHA_B[:7]]
+    assert sorted(m["sha"] for m in verified) == [SHA_A[:7], SHA_B[:7]]  # every verified SHA
+    failed = query(prometheus_port, 'driftgate_verify_passed{target="staging"} == 0')
+    assert [m["sha"] for m in failed] == [SHA_D[:7]]
     # The same SHA_C never ran on staging: the promotion alert sees it too, for production only.
     unpromoted = alerts(prometheus_port, "DriftgateUnpromotedSha")
     assert [(a["labels"]["target"], a["labels"]["sha"]) for a in unpromoted] == [
