@@ -39,7 +39,7 @@ Good:
 """
 
 from ..lint.placement import input_names, unique
-from ..lint.violation import flag_key, flag_value
+from ..lint.violation import flag_key, flag_value, with_hint
 from ..lint.workflow import deploy_steps
 
 ID = "DG111"
@@ -70,7 +70,11 @@ def check_workflow(workflow, context):
         else:
             message = f"job {job.id} has no concurrency group keyed by the {target} input"
             violations.append(flag_key(workflow.document["jobs"], job.id, job.key_path, message))
-    return unique(violations)
+    hint = (
+        f"Set `concurrency: {{group: deploy-${{{{ inputs.{target} }}}}, "
+        "cancel-in-progress: false}`."
+    )
+    return with_hint(unique(violations), hint)
 
 
 def _cancelling(workflow):

@@ -40,7 +40,7 @@ Good:
     ```
 """
 
-from ..lint.violation import flag_value
+from ..lint.violation import flag_value, with_hint
 from ..lint.workflow import flag_missing_input, is_free_text
 
 ID = "DG104"
@@ -54,9 +54,11 @@ REMEDIATION = "Add an optional `reason` input: `required: false`, `type: string`
 
 def check_workflow(workflow, context):
     name = context.pack.deploy.reason_input
+    hint = f"Add an optional `{name}` input: `required: false`, `type: string`."
     spec = workflow.dispatch_inputs.get(name)
     if spec is None:
-        return [flag_missing_input(workflow, f"no `{name}` input: the audit trail has no reason")]
+        message = f"no `{name}` input: the audit trail has no reason"
+        return with_hint([flag_missing_input(workflow, message)], hint)
     key_path = f"on.workflow_dispatch.inputs.{name}"
     violations = []
     if "required" in spec and spec["required"] is not False:
@@ -65,4 +67,4 @@ def check_workflow(workflow, context):
     if not is_free_text(spec):
         message = f"the `{name}` input must be free text (`type: string`)"
         violations.append(flag_value(spec, "type", f"{key_path}.type", message))
-    return violations
+    return with_hint(violations, hint)

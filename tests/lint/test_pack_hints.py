@@ -20,6 +20,7 @@ on:
     inputs:
       ticket-id:
         type: string
+        required: true  # as `reason` (Cat-Scan's pack below): DG104 wants it optional
 jobs:
   deploy:
     runs-on: ubuntu-latest
@@ -51,13 +52,23 @@ services:
 EXPECTED = {
     "DG102": "Add a required choice input of the targets; `environment: ${{ inputs.where }}`.",
     "DG103": "Require a `approval` input and give every job `if: inputs.approval == 'SHIPIT'`.",
+    "DG104": "Add an optional `why` input: `required: false`, `type: string`.",
     "DG105": 'Pass the input through `env:` and quote it: `"$TICKET_ID"`.',
     "DG106": "Set `ACME_TAG=v${GITHUB_SHA::7}`; no tag input, no `latest`.",
+    "DG111": "Set `concurrency: {group: deploy-${{ inputs.where }}, cancel-in-progress: false}`.",
     "DG112": 'Before `up`, run `driftgate verify --target qa --expected-sha "$GITHUB_SHA"`.',
     "DG203": "Push `<registry>/<image>:$ACME_TAG` with `ACME_TAG=v${GITHUB_SHA::7}`.",
     "DG401": "Tag the image with `${ACME_TAG:?set ACME_TAG}` (no default, no literal tag).",
 }
-CATSCAN_VALUES = ("DEPLOY", "IMAGE_TAG", "staging", "$REASON", "inputs.target", "inputs.confirm")
+CATSCAN_VALUES = (
+    "DEPLOY",
+    "IMAGE_TAG",
+    "staging",
+    "$REASON",
+    "reason",
+    "inputs.target",
+    "inputs.confirm",
+)
 
 
 @pytest.fixture
@@ -70,7 +81,12 @@ def acme(tmp_path):
         "live": {"vm": "acme-live", "base_url": "https://acme.example", "promoted_from": "qa"},
     }
     pack["images"].update(names=["acme-api"], tag_format="v{sha7}", tag_variable="ACME_TAG")
-    pack["deploy"].update(confirm_word="SHIPIT", target_input="where", confirm_input="approval")
+    pack["deploy"].update(
+        confirm_word="SHIPIT",
+        target_input="where",
+        confirm_input="approval",
+        reason_input="why",
+    )
     pack["host"].update(containers=["acme-api"], api_container="acme-api")
     pack_file = tmp_path / "acme-pack.yaml"
     pack_file.write_text(json.dumps(pack))  # JSON is YAML
