@@ -50,8 +50,7 @@ def build(settings, results, verdict, started, finished):
         },
         "timings": {
             "total_seconds": round(finished - started, 3),
-            "seconds_to_verdict": health.get("seconds_to_verdict"),
-            "health_poll_seconds": health.get("seconds"),
+            **poll_timings(results),
             "groups": _group_seconds(results),
         },
         "checks": [
@@ -162,6 +161,33 @@ def write_json(path, document):
         json.dump(document, out, indent=2, sort_keys=False)
         out.write("\n")
     os.replace(out.name, path)
+
+
+def time_to_verdict(timings):
+    """The health poll's timing in a phrase (console and step summary), never "None s".
+
+    >>> time_to_verdict({"seconds_to_verdict": 0.41, "health_poll_seconds": 0.41})
+    'time to verdict: 0.41 s'
+    >>> time_to_verdict({"seconds_to_verdict": None, "health_poll_seconds": 120.2})
+    'no verdict: the expected SHA did not answer healthy in 120.2 s of polling'
+    """
+    if timings.get("seconds_to_verdict") is not None:
+        return f"time to verdict: {timings['seconds_to_verdict']} s"
+    if timings.get("health_poll_seconds") is not None:
+        return (
+            "no verdict: the expected SHA did not answer healthy in "
+            f"{timings['health_poll_seconds']} s of polling"
+        )
+    return "health not polled"
+
+
+def poll_timings(results):
+    """The `timings` fields of the health poll, from the check results."""
+    health = _property(results, "health") or {}
+    return {
+        "seconds_to_verdict": health.get("seconds_to_verdict"),
+        "health_poll_seconds": health.get("seconds"),
+    }
 
 
 def table(results, width=160):

@@ -4,6 +4,8 @@ Workflow commands go to stdout (`::error title=...::message`), escaped as
 GitHub requires, so a message can never forge a command of its own.
 """
 
+from .artifact import time_to_verdict
+
 
 def markdown(document):
     """The GitHub step summary of a run."""
@@ -32,8 +34,7 @@ def markdown(document):
     timings = document["timings"]
     deployed = document["deployed"]
     lines += [
-        f"Deployed: git_sha `{deployed['git_sha']}`, version `{deployed['version']}`; "
-        f"time to verdict: {timings['seconds_to_verdict']} s; total {timings['total_seconds']} s.",
+        f"{_deployed(deployed)}; {time_to_verdict(timings)}; total {timings['total_seconds']} s.",
         "",
         "| check | outcome | message |",
         "|---|---|---|",
@@ -43,6 +44,12 @@ def markdown(document):
         outcome = icons.get(check["outcome"], check["outcome"])
         lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
     return "\n".join(lines) + "\n\n"
+
+
+def _deployed(deployed):
+    if deployed.get("git_sha") is None:
+        return "Deployed: no health payload"
+    return f"Deployed: git_sha `{deployed['git_sha']}`, version `{deployed['version']}`"
 
 
 def _cell(text):

@@ -21,6 +21,9 @@ from .secrets import scrub
 
 FAILED_OUTCOMES = ("failed", "error")
 BYPASSABLE_GROUP = "contracts"  # only failures of test_contracts.py; never health/SHA/host/API
+# Recorded by a contract test that gave no verdict (no DSN, database unreachable):
+# the bypass lets a failing contract through, never a contract that did not run.
+NOT_EVALUATED = "contract_not_evaluated"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ def decide(results, allow_contract_failure):
     let through, and only when every other check passed.
 
     >>> ok = CheckResult("test_health.py::test_reachable", "health", "passed")
-    >>> bad = CheckResult("test_contracts.py::test_contract[C-ING-001]", "contracts", "failed")
+    >>> fail = (("contract", {"contract_id": "C-ING-001", "status": "FAIL"}),)
+    >>> bad = CheckResult("test_contracts.py::test_contract[C-ING-001]", "contracts", "failed",
+    ...                   properties=fail)
     >>> decide([ok, bad], allow_contract_failure=True).bypassed
     True
     """
@@ -71,8 +76,12 @@ def decide(results, allow_contract_failure):
 
 
 def _bypassable(result):
-    # A collection error has no "::" test part: a broken contract module is never bypassed.
-    return result.group == BYPASSABLE_GROUP and "::" in result.id
+    """A contract's own failing verdict; not a broken module (its collection error has
+    no "::" test part), not a contract that could not be evaluated, no other group."""
+    if result.group != BYPASSABLE_GROUP or "::" not in result.id:
+        return False
+    recorded = {name for name, _ in result.properties}
+    return "contract" in recorded and NOT_EVALUATED not in recorded
 
 
 class GateReport:
@@ -106,6 +115,7 @@ class GateReport:
 
     def _add(self, nodeid, outcome, message, seconds, properties):
         group = Path(nodeid.split("::", 1)[0]).stem.removeprefix("test_")
+        message = message or _contract_status(properties)
         self.results[nodeid] = CheckResult(
             nodeid, group, outcome, self._clean(message), round(seconds, 3), tuple(properties)
         )
@@ -163,6 +173,8 @@ class GateReport:
         write.write_sep("=", f"driftgate verify: {self.settings.target.name}", bold=True)
         for line in artifact.table(rows, width=160):
             write.write_line(self._clean(line))
+        timing = artifact.time_to_verdict(artifact.poll_timings(rows))
+        write.write_line(f"{timing}; total {time.time() - self.started:.2f} s")
         if self.verdict.bypassed:
             write.write_sep(
                 "!", "CONTRACT FAILURES BYPASSED (ALLOW_CONTRACT_FAILURE=true)", red=True
@@ -188,6 +200,14 @@ class GateReport:
         if xmlpath and Path(xmlpath).is_file() and self.secrets:
             path = Path(xmlpath)
             path.write_text(artifact.scrub_xml(path.read_text("utf-8"), self.secrets), "utf-8")
+
+
+def _contract_status(properties):
+    """A passing contract check that WARNed or was SKIPped says so: it is not a plain PASS."""
+    record = dict(properties).get("contract")
+    if isinstance(record, dict) and record.get("status") in ("WARN", "SKIP"):
+        return f"{record['status']}: {record.get('message', '')}"
+    return ""
 
 
 def _in_github_actions():

@@ -171,6 +171,11 @@ def resolve_settings(raw, environ=None):
     dsn_env = _env_name("--dsn-env", value("dsn-env") or "DRIFTGATE_DSN")
     token_env = _env_name("--token-env", value("token-env") or "DRIFTGATE_API_TOKEN")
     pushgateway = value("pushgateway")
+    groups = resolve_groups(value("groups"))
+    ssh_config = _existing_file("--ssh-config", value("ssh-config"))
+    ssh_identity = _existing_file("--ssh-identity", value("ssh-identity"))
+    host_spec = value("host") or None
+    dsn = environ.get(dsn_env) or None
     return GateSettings(
         pack=pack,
         target=target,
@@ -179,16 +184,16 @@ def resolve_settings(raw, environ=None):
         urls=urls,
         deadline=_seconds("--deadline", value("deadline"), DEFAULT_DEADLINE),
         poll_interval=_seconds("--poll-interval", value("poll-interval"), DEFAULT_POLL_INTERVAL),
-        host_spec=value("host") or None,
-        ssh_config=_existing_file("--ssh-config", value("ssh-config")),
-        ssh_identity=_existing_file("--ssh-identity", value("ssh-identity")),
-        dsn=environ.get(dsn_env) or None,
+        host_spec=host_spec,
+        ssh_config=ssh_config,
+        ssh_identity=ssh_identity,
+        dsn=dsn,
         token=environ.get(token_env) or None,
         dsn_env=dsn_env,
         token_env=token_env,
         strict=_boolean("--strict (DRIFTGATE_STRICT)", value("strict")),
         allow_contract_failure=_boolean(f"--allow-contract-failure ({bypass_var})", bypass_raw),
-        groups=resolve_groups(value("groups")),
+        groups=groups,
         openapi_file=_existing_file("--openapi-file", value("openapi-file")),
         json_out=raw.get("json-out") or None,
         pushgateway=_check_url("--pushgateway", pushgateway) if pushgateway else None,
@@ -196,6 +201,28 @@ def resolve_settings(raw, environ=None):
 
 
 _OPTION = {option.name: option for option in OPTIONS}
+
+
+def require_group_inputs(settings):
+    """What the selected groups cannot run without: a usage error before anything runs.
+
+    `driftgate verify` calls it (exit 2). A plain pytest run of one group's file
+    does not: there each check of a group missing its input fails with the reason.
+    """
+    if "host" in settings.groups:
+        if not settings.host_spec:
+            raise SettingsError(
+                "the host group needs --host (or DRIFTGATE_HOST): ssh://[user@]host[:port] "
+                "or local://; or leave the group out with --groups"
+            )
+        from .host import check_host_spec  # testinfra: only a run with the host group pays
+
+        check_host_spec(settings.host_spec, settings.ssh_config, settings.ssh_identity)
+    if "contracts" in settings.groups and not settings.dsn:
+        raise SettingsError(
+            f"the contracts group needs a PostgreSQL DSN in ${settings.dsn_env} (--dsn-env "
+            "names another variable); or leave the group out with --groups"
+        )
 
 
 def _expected_sha(raw):

@@ -34,10 +34,11 @@ def register(subparsers):
 
 def run(args):
     from driftgate.checks.secrets import ScrubbingStream
-    from driftgate.checks.settings import OPTIONS, resolve_settings
+    from driftgate.checks.settings import OPTIONS, require_group_inputs, resolve_settings
 
     raw = {option.name: getattr(args, option.dest) for option in OPTIONS}
     settings = resolve_settings(raw)  # a DriftgateError here is the CLI's one-line exit 2
+    require_group_inputs(settings)
     import pytest  # only a gate run pays for pytest and its plugins
 
     secrets = settings.secrets()

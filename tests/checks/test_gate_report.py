@@ -49,9 +49,31 @@ def test_contract_failure_fails_without_the_bypass():
 
 
 def test_bypass_lets_only_contract_failures_through():
-    verdict = decide([check("health", "passed"), CONTRACT_FAIL, check("contracts", "error")], True)
+    verdict = decide([check("health", "passed"), CONTRACT_FAIL], True)
     assert verdict.passed and verdict.bypassed
-    assert CONTRACT_FAIL in verdict.bypassed_failures and len(verdict.bypassed_failures) == 2
+    assert verdict.bypassed_failures == (CONTRACT_FAIL,)
+
+
+@pytest.mark.parametrize(
+    "unrun",
+    [
+        # No DSN, or the database unreachable: the test records that it gave no verdict.
+        CheckResult(
+            CONTRACT_FAIL.id,
+            "contracts",
+            "failed",
+            "cannot connect",
+            properties=(*CONTRACT_FAIL.properties, ("contract_not_evaluated", True)),
+        ),
+        check("contracts", "error"),  # a fixture error: no verdict recorded at all
+        CheckResult("test_contracts.py", "contracts", "error", "collection error"),
+    ],
+    ids=["not-evaluated", "no-verdict-recorded", "collection-error"],
+)
+def test_bypass_never_covers_a_contract_that_gave_no_verdict(unrun):
+    verdict = decide([check("health", "passed"), CONTRACT_FAIL, unrun], True)
+    assert not verdict.passed and not verdict.bypassed
+    assert unrun in verdict.failures
 
 
 @pytest.mark.parametrize("group", ["health", "promotion", "host", "api"])
@@ -106,6 +128,7 @@ def test_markdown_escapes_cells():
     }
     text = github.markdown(document)
     assert "FAILED" in text and "| `t.py::x` | ❌ failed | a \\| b c |" in text
+    assert "None" not in text and "health not polled; total 1.0 s." in text
 
 
 def test_scrubbed_reaches_nested_values_and_keys():

@@ -46,7 +46,17 @@ def test_deploy_flipping_mid_poll_passes(verify, production, staging, tmp_path):
     assert document["passed"] is True and document["bypassed"] is False
     assert outcomes(document) == {**dict.fromkeys(HEALTH_IDS, "passed"), PROMOTION_ID: "passed"}
     assert document["deployed"]["git_sha"] == NEW_SHA[:8]
-    assert 0.4 <= document["timings"]["seconds_to_verdict"] <= 3.0
+    # The poll starts a moment after deploy() was called, so only the order is certain:
+    # the old SHA answered first, then (maybe a refusal, then) the new one.
+    assert 0 < document["timings"]["seconds_to_verdict"] <= 3.0
+    health = dict(
+        next(c for c in document["checks"] if c["id"].endswith("test_answers_expected_sha"))[
+            "properties"
+        ]
+    )["health"]
+    answers = [summary for _, summary in health["history"]]
+    assert answers[-1] == f"healthy with {NEW_SHA[:8]}" and len(answers) >= 2
+    assert f"time to verdict: {document['timings']['seconds_to_verdict']} s; total" in out
     assert "gate PASSED" in out
     assert production.methods_seen() == {"GET"} and staging.methods_seen() == {"GET"}
 
@@ -69,6 +79,7 @@ def test_deploy_that_never_flips_fails_at_the_deadline(verify, production, stagi
     failed = next(c for c in document["checks"] if c["outcome"] == "failed")
     assert f"deployed SHA {OLD_SHA[:8]} is not the expected {NEW_SHA}" in failed["message"]
     assert document["deployed"]["git_sha"] == OLD_SHA[:8]
+    assert "no verdict: the expected SHA did not answer healthy in " in out
     assert document["timings"]["seconds_to_verdict"] is None
     assert "test_answers_expected_sha" in out and "gate FAILED" in out
 
@@ -150,6 +161,20 @@ def test_each_health_part_fails_under_its_own_id(
         (["--target", "production", "--expected-sha", NEW_SHA, "--deadline", "0"], "--deadline"),
         (["--target", "production", "--expected-sha", NEW_SHA, "--groups", "smoke"], "--groups"),
         (["--target", "production"], "no expected SHA"),
+        (
+            ["--target", "staging", "--expected-sha", NEW_SHA, "--groups", "host"],
+            "the host group needs --host",
+        ),
+        (
+            ["--target", "staging", "--expected-sha", NEW_SHA, "--groups", "host"]
+            + ["--host", "bogus://x"],
+            "--host 'bogus://x': use ssh://",
+        ),
+        (
+            ["--target", "staging", "--expected-sha", NEW_SHA, "--groups", "contracts"]
+            + ["--dsn-env", "NO_SUCH_DSN_VARIABLE"],
+            "the contracts group needs a PostgreSQL DSN in $NO_SUCH_DSN_VARIABLE",
+        ),
     ],
 )
 def test_config_errors_exit_2_with_one_line(verify, tmp_path, args, message):

@@ -91,6 +91,14 @@ def test_warn_passes_with_a_warning_and_fails_when_strict(seed, gate_dsn, tmp_pa
     assert code == 0, output
     assert cases["C-ING-001"][0] == "passed" and cases["C-ING-001"][1]["status"] == "WARN"
     assert "ContractWarning: C-ING-001 ingestion runs logged: WARN: 1 run(s)" in output
+    # The summary table says WARN, not a bare PASSED.
+    (row,) = [
+        line
+        for line in output.splitlines()
+        if "test_contracts.py::" in line and "[C-ING-001]" in line and "WARN:" in line
+    ]
+    assert "PASSED   WARN: 1 run(s)" in row
+    assert "health not polled; total" in output  # only the contracts group ran
     code, output, cases = gate(tmp_path, gate_dsn, "--dg-strict")
     assert code == 1
     failed = [test_id for test_id, (outcome, _) in cases.items() if outcome != "passed"]
