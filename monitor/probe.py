@@ -13,6 +13,7 @@ set, so label values stay bounded). Payload verdicts come only from
 """
 
 import http.client
+import ipaddress
 import logging
 import socket
 import ssl
@@ -148,6 +149,8 @@ def _connect(address, deadline):
 
 def _resolve(host, port, deadline):
     """getaddrinfo in a daemon thread, given up (TimeoutError) at the deadline."""
+    if _is_ip_literal(host):  # nothing to look up: no thread (it would double a probe's CPU)
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
     if not _resolver_slots.acquire(blocking=False):
         raise TimeoutError("name resolution: too many resolutions still pending")
     outcome = {}
@@ -172,6 +175,14 @@ def _resolve(host, port, deadline):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["answer"]
+
+
+def _is_ip_literal(host):
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _read_capped(sock, response, deadline):
