@@ -303,6 +303,11 @@ def run_operation(operation, session, base_url, max_examples, token=None):
             failures.append(f"{label}: request failed: {_one_line(exc)}")
             return
         statuses.append(response.status_code)
+        if token and response.status_code == 401:
+            # A documented 401 conforms, but with a token given it means the gate checked
+            # nothing behind authentication: a wrong or expired token fails, never passes.
+            failures.append(f"{label}: the API token was refused (HTTP 401)")
+            return
         failures.extend(_check_response(label, case, response, checks))
 
     try:

@@ -59,7 +59,11 @@ OPTIONS = (
     ),
     Option("base-url", "override the target's base URL", ("DRIFTGATE_BASE_URL",), metavar="URL"),
     Option(
-        "url", "base URL override for any target (repeatable)", kind="append", metavar="NAME=URL"
+        "url",
+        "base URL override for any target (repeatable; env: comma-separated NAME=URL list)",
+        ("DRIFTGATE_URLS",),
+        kind="append",
+        metavar="NAME=URL",
     ),
     Option(
         "deadline", "seconds to wait for the expected SHA (default 120)", ("DRIFTGATE_DEADLINE",)
@@ -250,7 +254,9 @@ def _check_url(option, url):
 
 def _url_overrides(items, pack):
     overrides = {}
-    for item in [items] if isinstance(items, str) else items:
+    if isinstance(items, str):  # DRIFTGATE_URLS: "staging=URL,production=URL"
+        items = [item.strip() for item in items.split(",") if item.strip()]
+    for item in items:
         name, sep, url = str(item).partition("=")
         if not sep or not name:
             raise SettingsError(f"--url: expected NAME=URL, got {str(item)[:100]!r}")

@@ -65,6 +65,17 @@ def test_url_overrides_any_target():
     assert gate.base_url == "https://scan.rtb.cat/api"
 
 
+def test_url_overrides_from_the_environment_and_the_option_wins():
+    env = {"DRIFTGATE_URLS": "staging=http://127.0.0.1:1, production=http://127.0.0.1:2"}
+    gate = resolve(env, target="production", expected_sha="94e9cbb")
+    assert gate.urls == {"staging": "http://127.0.0.1:1", "production": "http://127.0.0.1:2"}
+    assert gate.base_url == "http://127.0.0.1:2"
+    gate = resolve(env, target="production", expected_sha="94e9cbb", url=["staging=http://h:3"])
+    assert gate.urls["staging"] == "http://h:3" and gate.urls["production"] != "http://127.0.0.1:2"
+    with pytest.raises(SettingsError, match="--url: expected NAME=URL, got 'staging'"):
+        resolve({"DRIFTGATE_URLS": "staging"}, target="production", expected_sha="94e9cbb")
+
+
 def test_secrets_never_in_repr():
     env = {"DRIFTGATE_DSN": "postgresql://u:pw-secret@db/x", "DRIFTGATE_API_TOKEN": "tok-secret"}
     text = repr(resolve(env, target="staging", expected_sha="94e9cbb"))

@@ -82,6 +82,18 @@ def test_conforming_target_passes_every_operation(api_gate, monkeypatch):
     assert buyer_requests and "gate PASSED" in out
 
 
+def test_a_refused_token_fails_instead_of_passing_on_documented_401s(api_gate, monkeypatch):
+    monkeypatch.setenv("DRIFTGATE_API_TOKEN", "expired-" + CANARY_TOKEN[::-1])
+    with ReferenceTarget(sha=NEW_SHA, token=CANARY_TOKEN) as target:
+        code, out, document = api_gate(target)
+    assert code == 1
+    checks = outcomes(document)
+    assert checks["test_operation[GET /buyers]"]["message"] == (
+        "GET /buyers: the API token was refused (HTTP 401)"
+    )
+    assert checks["test_operation[GET /health]"]["outcome"] == "passed"  # needs no token
+
+
 def test_broken_operation_fails_naming_operation_and_check(api_gate):
     with ReferenceTarget(sha=NEW_SHA) as target:
         target.api_broken = True
