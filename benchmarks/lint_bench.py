@@ -1,9 +1,16 @@
 """Benchmark `driftgate lint` against zizmor (and actionlint where installed) on a corpus.
 
-Generates a deterministic corpus of realistic GitHub workflows (sizes like
-real ones: median about 6 KB, about 1% over 100 KB, long `run:` blocks, many
-jobs) under benchmarks/.corpus/ (git-ignored), then times each tool on the same
-files and prints files/s, peak memory (resident memory of the tool's whole
+Generates a deterministic corpus of realistic GitHub workflows and compose
+files (sizes like real ones: median about 6 KB, about 1% over 100 KB, long `run:`
+blocks, many jobs) under benchmarks/.corpus/ (git-ignored): about 20% deploy
+workflows (grown from examples/catscan's, ssh heredocs, docker compose pull/up,
+driftgate verify), 10% build workflows, 5% compose files, each about half
+compliant and half breaking 1 to 3 of their rules, the rest ordinary workflows.
+driftgate lints them with a bench pack: the bundled pack with its `files:` globs
+widened to the corpus's names (deploy-*.yml, build-and-push-*.yml,
+compose/docker-compose-*.gcp.yml). It checks (untimed) that DG1xx, DG2xx and
+DG4xx findings occur, then times each tool on the same files and prints
+files/s, peak memory (resident memory of the tool's whole
 process tree, workers included, sampled every 10 ms) and the ratios. Also times a
 whole `driftgate lint` of a 9-file repository (the Cat-Scan reference plus six
 ordinary workflows, in a temporary directory), process start-up included, with
@@ -18,6 +25,7 @@ import argparse
 import math
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -143,18 +151,414 @@ def target_size(rng):
     return int(min(90_000, max(600, rng.lognormvariate(math.log(4600), 0.7))))
 
 
+# Shares of the corpus the bench pack marks as deploy workflows, build workflows
+# and compose files (about the 3 heavy files in 9 of the Cat-Scan reference repo).
+DEPLOY_SHARE, BUILD_SHARE, COMPOSE_SHARE = 0.20, 0.10, 0.05
+# Each heavy file breaks none of its rules with this probability, else 1 to 3.
+COMPLIANT_SHARE = 0.5
+# The bundled pack's `files:` globs name exactly one deploy workflow, one build
+# workflow and one compose file per repository; the bench pack (the bundled pack
+# with only these globs widened) marks the generated heavy files of the corpus.
+BENCH_GLOBS = {
+    "deploy_workflows": "[.github/workflows/deploy-*.yml]",
+    "build_workflows": "[.github/workflows/build-and-push-*.yml]",
+    "compose_files": "[compose/docker-compose-*.gcp.yml]",
+}
+# Lines of the scripts deploy workflows run on the VM (inside ssh heredocs).
+REMOTE_LINES = [
+    "set -euo pipefail",
+    "cd /opt/catscan",
+    'df -Pm /var/lib/docker | awk \'NR==2 && $4 < 2048 { print "low disk: " $4 " MB"; exit 1 }\'',
+    "docker system df",
+    'docker ps --format "{{.Names}} {{.Image}} {{.Status}}" | sort',
+    'docker image prune --force --filter "until=168h"',
+    "pg_dump --format=custom --file=/var/backups/catscan/pre-deploy-$(date +%F-%H%M).dump catscan",
+    "ls -1t /var/backups/catscan/*.dump | tail -n +8 | xargs -r rm --",
+    'sudo journalctl -u docker --since "-10 min" --no-pager | tail -n 50',
+    'test -f .env.production && grep -c "^[A-Z_]*=" .env.production',
+    "git -C /opt/catscan rev-parse --short HEAD",
+    'echo "$(date -u +%FT%TZ) ${1} ${2}" >> /var/log/catscan-deploys.log',
+    "docker compose -f docker-compose.gcp.yml ps --format json | jq -r '.[].State'",
+    "for c in catscan-api catscan-dashboard; do",
+    '  docker inspect -f "{{.State.Health.Status}}" "$c" || true',
+    "done",
+    "free -m && uptime",
+    "if [ -d /opt/catscan/migrations ]; then ls /opt/catscan/migrations | wc -l; fi",
+    "sudo systemctl is-active --quiet cloud-sql-proxy || echo 'proxy via compose'",
+]
+# Ordinary script lines that neither build, push nor check health (padding of
+# the build and deploy workflows: their own rules judge only their own lines).
+PLAIN_LINES = [
+    line for line in SHELL_LINES if not line.startswith(("docker ", "curl ", "test ", "gcloud "))
+]
+DEPLOY_VIOLATIONS = (
+    "push-trigger",  # DG101
+    "no-environment",  # DG102
+    "no-confirm-guard",  # DG103
+    "no-reason-input",  # DG104
+    "reason-in-script",  # DG105
+    "latest-tag",  # DG106
+    "compose-build",  # DG107
+    "no-force-recreate",  # DG108
+    "sleep-and-curl",  # DG109, DG110, DG113
+    "bypass-true",  # DG110
+    "cancel-in-progress",  # DG111
+    "no-staging-check",  # DG112
+)
+BUILD_VIOLATIONS = ("main-only", "no-needs", "latest-tag", "api-only")  # DG201-DG204
+COMPOSE_VIOLATIONS = ("latest-tag", "unguarded-tag", "public-port")  # DG401, DG402
+
+
+def violations(rng, choices):
+    if rng.random() < COMPLIANT_SHARE:
+        return set()
+    return set(rng.sample(choices, rng.randint(1, 3)))
+
+
+def heredoc(rng, lines, name="REMOTE"):
+    """An ssh to the VM running a script of `lines` lines from a quoted heredoc."""
+    body = ["set -euo pipefail"] + [rng.choice(REMOTE_LINES) for _ in range(lines - 1)]
+    return (
+        "        run: |\n"
+        f'          ssh -F "$RUNNER_TEMP/ssh_config" "$VM" bash -s -- "$GITHUB_SHA" <<\'{name}\'\n'
+        + "".join(f"          {line}\n" for line in body)
+        + f"          {name}\n"
+    )
+
+
+def padding_step(rng, index, long_runs):
+    """A step of a deploy job: a VM-side script (ssh heredoc) or a runner-side one."""
+    lines = rng.randint(20, 120) if long_runs else max(2, int(rng.expovariate(1 / 8)))
+    text = f"      - name: VM housekeeping {index}\n"
+    if rng.random() < 0.25:
+        text += "        if: always()\n"
+    if rng.random() < 0.7:
+        return text + heredoc(rng, lines)
+    return (
+        text
+        + "        run: |\n"
+        + "".join(f"          {rng.choice(PLAIN_LINES)}\n" for _ in range(lines))
+    )
+
+
+def deploy_workflow(rng, target_bytes):
+    """A deploy workflow built on examples/catscan's, grown with VM-side steps and jobs
+    to about target_bytes; about half break 1 to 3 of DG101-DG113."""
+    bad = violations(rng, DEPLOY_VIOLATIONS)
+    long_runs = target_bytes > 50_000
+    on = "on:\n"
+    if "push-trigger" in bad:
+        on += "  push:\n    branches: [main]\n"
+    on += (
+        "  workflow_dispatch:\n    inputs:\n"
+        "      target:\n        description: Where to deploy (staging first, then production)\n"
+        "        required: true\n        type: choice\n"
+        "        options: [staging, production]\n        default: staging\n"
+        "      confirm:\n        description: Type DEPLOY to confirm\n"
+        "        required: true\n        type: string\n"
+    )
+    if "no-reason-input" not in bad:
+        on += (
+            "      reason:\n        description: Why (kept in the audit trail)\n"
+            "        required: false\n        type: string\n"
+        )
+    if rng.random() < 0.3:
+        on += (
+            "      skip_backup:\n        description: Skip the pre-deploy database dump\n"
+            "        required: false\n        type: boolean\n        default: false\n"
+        )
+    cancel = "true" if "cancel-in-progress" in bad else "false"
+    head = (
+        f"# Deploy service {rng.randint(1, 10_000)} to one VM. Manual only.\n"
+        "name: Deploy\n\n" + on + "\npermissions:\n  contents: read\n  id-token: write\n\n"
+        "concurrency:\n  group: deploy-${{ inputs.target }}\n"
+        f"  cancel-in-progress: {cancel}\n\njobs:\n"
+    )
+    guard = "" if "no-confirm-guard" in bad else "    if: inputs.confirm == 'DEPLOY'\n"
+    environment = "" if "no-environment" in bad else "    environment: ${{ inputs.target }}\n"
+    job_env = (
+        "    env:\n      TARGET: ${{ inputs.target }}\n      REASON: ${{ inputs.reason }}\n"
+        "      VM: ${{ vars.VM_NAME }}\n      ZONE: ${{ vars.VM_ZONE }}\n"
+    )
+    ssh_config = (
+        "      - name: SSH config for the IAP tunnel\n        run: |\n"
+        '          cat > "$RUNNER_TEMP/ssh_config" <<CONFIG\n'
+        "          Host ${VM}\n            User deploy\n"
+        "            ProxyCommand gcloud compute start-iap-tunnel ${VM} 22 "
+        "--listen-on-stdin --zone ${ZONE}\n          CONFIG\n"
+    )
+    auth = (
+        "      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n"
+        "      - uses: google-github-actions/auth@v2\n        with:\n"
+        "          workload_identity_provider: ${{ vars.WIF_PROVIDER }}\n"
+        "          service_account: ${{ vars.DEPLOY_SERVICE_ACCOUNT }}\n"
+        "      - uses: google-github-actions/setup-gcloud@v2\n"
+    )
+    audit = (
+        '        run: echo "deploying ${GITHUB_SHA} to ${TARGET} - reason ${{ inputs.reason }}"\n'
+        if "reason-in-script" in bad
+        else '        run: echo "deploying ${GITHUB_SHA} to ${TARGET} for ${GITHUB_ACTOR} - '
+        'reason ${REASON}"\n'
+    )
+    tag = (
+        '        run: echo "IMAGE_TAG=latest" >> "$GITHUB_ENV"\n'
+        if "latest-tag" in bad
+        else '        run: echo "IMAGE_TAG=sha-${GITHUB_SHA::7}" >> "$GITHUB_ENV"\n'
+    )
+    staging = (
+        ""
+        if "no-staging-check" in bad
+        else "      - name: Staging already runs this commit\n"
+        "        if: inputs.target == 'production'\n"
+        '        run: driftgate verify --target staging --expected-sha "$GITHUB_SHA" '
+        "--groups health --deadline 10\n"
+    )
+    remote = [
+        'ssh -F "$RUNNER_TEMP/ssh_config" "$VM" bash -s -- "$GITHUB_SHA" "$IMAGE_TAG" <<\'REMOTE\'',
+        "set -euo pipefail",
+        "cd /opt/catscan",
+        "git fetch --quiet origin",
+        'git checkout --quiet --detach "$1"',
+        'export IMAGE_TAG="$2"',
+    ]
+    if "compose-build" in bad:
+        remote.append("docker compose -f docker-compose.gcp.yml build --pull")
+    remote.append("docker compose -f docker-compose.gcp.yml pull")
+    up = "up -d" if "no-force-recreate" in bad else "up -d --force-recreate"
+    remote += [f"docker compose -f docker-compose.gcp.yml {up}", "REMOTE"]
+    pull = (
+        "      - name: Pull prebuilt images and recreate the containers\n        run: |\n"
+        + "".join(f"          {line}\n" for line in remote)
+    )
+    bypass = "'true'" if "bypass-true" in bad else "'false'"
+    if "sleep-and-curl" in bad:
+        gate = (
+            "      - name: Wait for the new containers\n        run: |\n          sleep 60\n"
+            '          curl -fsS "https://scan.rtb.cat/api/health"\n'
+        )
+    else:
+        gate = (
+            "      - name: Post-deploy gate\n        env:\n"
+            "          DRIFTGATE_DSN: ${{ secrets.CATSCAN_READONLY_DSN }}\n"
+            "          DRIFTGATE_API_TOKEN: ${{ secrets.CATSCAN_API_TOKEN }}\n"
+            "          ALLOW_CONTRACT_FAILURE: "
+            f"${{{{ vars.ALLOW_CONTRACT_FAILURE || {bypass} }}}}\n"
+            "        run: >-\n"
+            '          driftgate verify --target "$TARGET" --expected-sha "$GITHUB_SHA"\n'
+            '          --host "ssh://$VM" --ssh-config "$RUNNER_TEMP/ssh_config"\n'
+            "          --json-out driftgate-verify.json --junitxml driftgate-verify.xml\n"
+        )
+    record = (
+        "      - name: Keep the gate's record\n        if: always()\n"
+        "        uses: actions/upload-artifact@v4\n        with:\n"
+        "          name: driftgate-verify-${{ inputs.target }}\n"
+        "          path: driftgate-verify.*\n"
+    )
+
+    def job(name, steps, needs=None):
+        text = f"  {name}:\n" + guard
+        if needs:
+            text += f"    needs: [{needs}]\n"
+        return text + (
+            f"    runs-on: ubuntu-latest\n{environment}    timeout-minutes: {rng.randint(10, 45)}\n"
+            + job_env
+            + "    steps:\n"
+            + steps
+        )
+
+    before = [padding_step(rng, i, long_runs) for i in range(rng.randint(0, 3))]
+    deploy = job(
+        "deploy",
+        auth
+        + "      - name: Record the audit trail\n"
+        + audit
+        + "      - name: Install driftgate\n        run: pip install driftgate==0.1.0\n"
+        + "      - name: Image tag from the commit\n"
+        + tag
+        + ssh_config
+        + staging
+        + "".join(before)
+        + pull
+        + gate
+        + record,
+        needs="preflight" if rng.random() < 0.5 else None,
+    )
+    parts = [head]
+    size = len(head) + len(deploy)
+    preflight = job("preflight", auth + ssh_config + padding_step(rng, 0, long_runs))
+    parts.append(preflight)
+    size += len(preflight)
+    parts.append(deploy)
+    names = ["deploy"]
+    while size < target_bytes:  # post-deploy jobs: VM-side reports, cleanups, notifications
+        steps = (
+            auth
+            + ssh_config
+            + "".join(padding_step(rng, i, long_runs) for i in range(rng.randint(2, 8)))
+        )
+        text = job(f"post-deploy-{len(names)}", steps, needs=rng.choice(names))
+        names.append(f"post-deploy-{len(names)}")
+        parts.append(text)
+        size += len(text)
+    return "".join(parts)
+
+
+def build_workflow(rng, target_bytes):
+    """A build workflow built on examples/catscan's, grown with test and lint jobs to
+    about target_bytes; about half break 1 to 3 of DG201-DG204."""
+    bad = violations(rng, BUILD_VIOLATIONS)
+    long_runs = target_bytes > 50_000
+    branches = "[main]" if "main-only" in bad else "[unified-platform, main]"
+    tag = "latest" if "latest-tag" in bad else "$IMAGE_TAG"
+    head = (
+        f"# Build and push service {rng.randint(1, 10_000)}'s images after the tests pass.\n"
+        f"name: Build and push\n\non:\n  push:\n    branches: {branches}\n"
+        "  pull_request:\n\npermissions:\n  contents: read\n\n"
+        "env:\n  REGISTRY: europe-west1-docker.pkg.dev/catscan/catscan\n\njobs:\n"
+    )
+    checkout = (
+        "      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n"
+    )
+    test = (
+        "  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+        + checkout
+        + '      - uses: actions/setup-python@v5\n        with:\n          python-version: "3.11"\n'
+        "      - name: Install\n        run: pip install -r requirements.txt\n"
+        "      - name: Contract tests\n        run: python -m pytest tests/contracts\n"
+        "      - name: Recovery tests\n        run: python -m pytest tests/recovery\n"
+    )
+    extra, size = [], len(head) + len(test) + 1500
+    while size < target_bytes:  # more test, lint and packaging jobs, before and after
+        steps = "".join(
+            f"      - name: Check {i}\n        run: |\n"
+            + "".join(
+                f"          {rng.choice(PLAIN_LINES)}\n"
+                for _ in range(rng.randint(20, 120) if long_runs else rng.randint(1, 14))
+            )
+            for i in range(rng.randint(3, 10))
+        )
+        text = (
+            f"  check-{len(extra) + 1}:\n    runs-on: ubuntu-latest\n    steps:\n"
+            + checkout
+            + steps
+        )
+        extra.append(text)
+        size += len(text)
+    needs = (
+        ""
+        if "no-needs" in bad
+        else "    needs: [" + ", ".join(["test", "check-1", "check-2"][: 1 + len(extra)]) + "]\n"
+    )
+    images = [("catscan-api", ".")] + (
+        [] if "api-only" in bad else [("catscan-dashboard", "dashboard")]
+    )
+    build = (
+        "  build-and-push:\n" + needs + "    runs-on: ubuntu-latest\n"
+        "    permissions:\n      contents: read\n      id-token: write\n    steps:\n"
+        + checkout
+        + "      - uses: google-github-actions/auth@v2\n        with:\n"
+        "          workload_identity_provider: ${{ vars.WIF_PROVIDER }}\n"
+        "          service_account: ${{ vars.BUILD_SERVICE_ACCOUNT }}\n"
+        "      - name: Log in to Artifact Registry\n"
+        "        run: gcloud auth configure-docker europe-west1-docker.pkg.dev --quiet\n"
+        "      - name: Image tag from the commit\n"
+        '        run: echo "IMAGE_TAG=sha-${GITHUB_SHA::7}" >> "$GITHUB_ENV"\n'
+        + "".join(
+            f"      - name: Build and push {name}\n        run: |\n"
+            f'          docker build --tag "$REGISTRY/{name}:{tag}" {context}\n'
+            f'          docker push "$REGISTRY/{name}:{tag}"\n'
+            for name, context in images
+        )
+    )
+    return head + test + "".join(extra) + build
+
+
+def compose_file(rng):
+    """A compose file like examples/catscan's, with 0 to 4 more services; about half
+    break 1 to 3 of DG401-DG402."""
+    bad = violations(rng, COMPOSE_VIOLATIONS)
+    registry = "europe-west1-docker.pkg.dev/catscan/catscan"
+    tag = "${IMAGE_TAG:?set IMAGE_TAG to sha-<7 hex>}"
+    api_tag = "latest" if "latest-tag" in bad else tag
+    dash_tag = "${IMAGE_TAG}" if "unguarded-tag" in bad else tag
+    host = "0.0.0.0" if "public-port" in bad else "127.0.0.1"
+    text = (
+        "# Cat-Scan on its GCP VM. Images are pulled, never built here.\nservices:\n"
+        f"  api:\n    container_name: catscan-api\n    image: {registry}/catscan-api:{api_tag}\n"
+        "    restart: unless-stopped\n    environment:\n"
+        "      GIT_SHA: ${IMAGE_TAG:?set IMAGE_TAG}\n"
+        "      APP_VERSION: ${IMAGE_TAG:?set IMAGE_TAG}\n      DATABASE_HOST: cloudsql-proxy\n"
+        f'    ports:\n      - "{host}:8000:8000"\n    depends_on:\n      - cloudsql-proxy\n\n'
+        f"  dashboard:\n    container_name: catscan-dashboard\n"
+        f"    image: {registry}/catscan-dashboard:{dash_tag}\n    restart: unless-stopped\n"
+        '    ports:\n      - "127.0.0.1:3000:3000"\n    depends_on:\n      - api\n\n'
+        "  cloudsql-proxy:\n    container_name: catscan-cloudsql-proxy\n"
+        "    image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.0\n"
+        "    restart: unless-stopped\n"
+        '    command: ["--address", "0.0.0.0", "--port", "5432", '
+        '"${CLOUDSQL_INSTANCE:?set CLOUDSQL_INSTANCE}"]\n'
+        '    ports:\n      - "127.0.0.1:5432:5432"\n'
+    )
+    for index in range(rng.randint(0, 4)):
+        text += (
+            f"\n  sidecar-{index}:\n    image: docker.io/library/redis:7.{index}-alpine\n"
+            "    restart: unless-stopped\n    healthcheck:\n"
+            '      test: ["CMD", "redis-cli", "ping"]\n      interval: 10s\n      retries: 5\n'
+            "    volumes:\n      - cache-data:/data\n    logging:\n      driver: json-file\n"
+            "      options:\n        max-size: 10m\n        max-file: '3'\n"
+        )
+    return text
+
+
+def bench_pack():
+    """The bundled pack with only its `files:` globs widened to the corpus's names."""
+    text = (HERE.parent / "policies" / "packs" / "catscan.yaml").read_text()
+    for key, globs in BENCH_GLOBS.items():
+        text, count = re.subn(rf"(?m)^  {key}: .*$", f"  {key}: {globs}", text)
+        assert count == 1, key
+    path = CORPUS / "bench-pack.yaml"
+    path.write_text(text)
+    return path
+
+
+def corpus_files():
+    return sorted((CORPUS / ".github" / "workflows").glob("*.yml")) + sorted(
+        (CORPUS / "compose").glob("*.yml")
+    )
+
+
 def generate(count, seed=SEED):
+    """`count` files: about 20% deploy workflows, 10% build workflows, 5% compose
+    files and the rest ordinary workflows, in a deterministic order."""
     workflows = CORPUS / ".github" / "workflows"
-    stamp = CORPUS / f".generated-{count}-{seed}"
+    stamp = CORPUS / f".generated-v2-{count}-{seed}"
     if stamp.exists():
-        return sorted(workflows.glob("*.yml"))
+        return corpus_files()
     shutil.rmtree(CORPUS, ignore_errors=True)
     workflows.mkdir(parents=True)
+    (CORPUS / "compose").mkdir()
+    bench_pack()
     rng = random.Random(seed)
     for index in range(count):
-        (workflows / f"wf-{index:05d}.yml").write_text(workflow(rng, target_size(rng)))
+        draw = rng.random()
+        if draw < DEPLOY_SHARE:
+            path, text = (
+                workflows / f"deploy-{index:05d}.yml",
+                deploy_workflow(rng, target_size(rng)),
+            )
+        elif draw < DEPLOY_SHARE + BUILD_SHARE:
+            path = workflows / f"build-and-push-{index:05d}.yml"
+            text = build_workflow(rng, target_size(rng))
+        elif draw < DEPLOY_SHARE + BUILD_SHARE + COMPOSE_SHARE:
+            path, text = (
+                CORPUS / "compose" / f"docker-compose-{index:05d}.gcp.yml",
+                compose_file(rng),
+            )
+        else:
+            path, text = workflows / f"wf-{index:05d}.yml", workflow(rng, target_size(rng))
+        path.write_text(text)
     stamp.touch()
-    return sorted(workflows.glob("*.yml"))
+    return corpus_files()
 
 
 def tree_rss_kb(pid):
@@ -210,9 +614,49 @@ def nine_file_repo():
     return root
 
 
+# Run in the corpus root: the bench pack marks the deploy, build and compose files.
+DRIFTGATE_LINT = [
+    str(BIN / "driftgate"),
+    "lint",
+    "--pack",
+    "bench-pack.yaml",
+    "--format",
+    "json",
+    ".",
+]
+
+
+def kinds(files):
+    """How many corpus files of each kind (by the names the bench pack's globs match)."""
+    counts = {}
+    for path in files:
+        kind = path.name.split("-")[0]
+        kind = {"wf": "ordinary", "build": "build", "deploy": "deploy", "docker": "compose"}[kind]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def findings_by_family():
+    """One untimed driftgate run: findings per rule family; fails if a family the
+    corpus is built to exercise (DG1xx deploy, DG2xx build, DG4xx compose) has none."""
+    import json
+
+    run = subprocess.run(DRIFTGATE_LINT, cwd=CORPUS, capture_output=True, text=True)
+    report = json.loads(run.stdout)
+    assert not report["errors"], report["errors"][:3]
+    families, files = {}, {}
+    for finding in report["findings"]:
+        family = finding["rule_id"][:3] + "xx"
+        families[family] = families.get(family, 0) + 1
+        files.setdefault(family, set()).add(finding["file"])
+    for family in ("DG1xx", "DG2xx", "DG4xx"):
+        assert families.get(family), f"no {family} finding: the heavy rules did not run"
+    return report["summary"]["files"], families, {k: len(v) for k, v in files.items()}
+
+
 def tools(files):
     relative = [str(p.relative_to(CORPUS)) for p in files]
-    found = {"driftgate": [str(BIN / "driftgate"), "lint", "--format", "json", "."]}
+    found = {"driftgate": DRIFTGATE_LINT}
     zizmor = shutil.which("zizmor", path=str(BIN)) or shutil.which("zizmor")
     if zizmor:
         found["zizmor"] = [zizmor, "--offline", "--no-progress", "--format", "plain", "."]
@@ -290,9 +734,18 @@ def main(argv=None):
     files = generate(args.files)
     sizes = sorted(p.stat().st_size for p in files)
     print(
-        f"corpus: {len(files)} workflows, {sum(sizes) / 1e6:.1f} MB, median "
+        f"corpus: {len(files)} files, {sum(sizes) / 1e6:.1f} MB, median "
         f"{statistics.median(sizes) / 1024:.1f} KB, max {sizes[-1] / 1024:.0f} KB, "
         f"{sum(s > 100_000 for s in sizes)} over 100 KB ({CORPUS})"
+    )
+    print("corpus kinds: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds(files).items())))
+    linted, families, family_files = findings_by_family()
+    print(
+        f"driftgate findings on the corpus ({linted} files linted): "
+        + ", ".join(
+            f"{family} {count} in {family_files[family]} files"
+            for family, count in sorted(families.items())
+        )
     )
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     walls, cpus = {}, {}

@@ -23,6 +23,7 @@ _REDIRECTION = re.compile(r"\d*(<<<|<<-?|<>|<&|>&|>>|>\||&>>|&>|<|>)")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
+@lru_cache(maxsize=4096)
 def remote_script_words(command_text):
     """("ssh" | "-c", [(word, its characters' offsets in command_text)]) of a carried script."""
     if "sh" not in command_text:
@@ -125,8 +126,11 @@ def _base(program):
 _WORD_PART = re.compile(r"'([^']*)'?|\"((?:[^\"\\]|\\.)*)\"?|\\(.)|([^\s'\"\\]+|.)", re.DOTALL)
 
 
+@lru_cache(maxsize=4096)
 def word_spans(command_text):
     """Words with quotes removed, each with the offset in `command_text` of every character.
+
+    Cached (a tuple, never changed by callers): several rules split the same command.
 
     >>> [v for v, _ in word_spans("ssh \\"$VM\\" 'cd /opt && ls'")]
     ['ssh', '$VM', 'cd /opt && ls']
@@ -155,7 +159,7 @@ def word_spans(command_text):
             value.append(match.group(3))
             offsets.append(match.start(3))
         pos = match.end()
-    return spans
+    return tuple(spans)
 
 
 def words(command):

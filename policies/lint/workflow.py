@@ -11,6 +11,7 @@ its key path, so a rule can say exactly where a problem is.
 
 import re
 from collections import namedtuple
+from functools import cached_property
 
 from ..yamlsource import YamlList, YamlMap, YamlStr
 
@@ -47,21 +48,27 @@ class Step(namedtuple("Step", "job_id index body key_path")):
         return uses if isinstance(uses, str) else None
 
 
-class Job(namedtuple("Job", "id body key_path")):
-    """A job: its located body (a YamlMap) and key path (jobs.deploy)."""
+class Job(namedtuple("Job", "id body key_path steps")):
+    """A job: its located body (a YamlMap), key path (jobs.deploy) and its steps."""
 
     __slots__ = ()
 
-    @property
-    def steps(self):
-        steps = self.body.get("steps")
-        if not isinstance(steps, YamlList):
-            return []
-        return [
-            Step(self.id, index, step, f"{self.key_path}.steps[{index}]")
-            for index, step in enumerate(steps)
-            if isinstance(step, YamlMap)
-        ]
+    @classmethod
+    def of(cls, job_id, body):
+        """The job `job_id` of a workflow, its steps listed once (rules walk them often)."""
+        key_path = f"jobs.{job_id}"
+        steps = body.get("steps")
+        steps = steps if isinstance(steps, YamlList) else ()
+        return cls(
+            job_id,
+            body,
+            key_path,
+            tuple(
+                Step(job_id, index, step, f"{key_path}.steps[{index}]")
+                for index, step in enumerate(steps)
+                if isinstance(step, YamlMap)
+            ),
+        )
 
     @property
     def needs(self):
@@ -80,6 +87,7 @@ class Workflow:
     def __init__(self, document, path):
         self.document = document if isinstance(document, YamlMap) else YamlMap()
         self.path = str(path)
+        self._upstream = {}  # job id -> its upstream jobs (see upstream)
 
     @property
     def on(self):
@@ -132,32 +140,42 @@ class Workflow:
         inputs = dispatch.config.get("inputs") if dispatch and dispatch.config else None
         return inputs if isinstance(inputs, YamlMap) else None
 
-    @property
+    # Built once per workflow: every rule walks the jobs, many of them repeatedly.
+    @cached_property
     def jobs(self):
         jobs = self.document.get("jobs")
         if not isinstance(jobs, YamlMap):
-            return []
-        return [
-            Job(str(job_id), body, f"jobs.{job_id}")
+            return ()
+        return tuple(
+            Job.of(str(job_id), body)
             for job_id, body in jobs.items()
             if isinstance(body, YamlMap)
-        ]
+        )
+
+    @cached_property
+    def _jobs_by_id(self):
+        by_id = {}
+        for job in self.jobs:
+            by_id.setdefault(job.id, job)
+        return by_id
 
     def job(self, job_id):
-        return next((job for job in self.jobs if job.id == job_id), None)
+        return self._jobs_by_id.get(job_id)
 
     def upstream(self, job):
         """Every job that `job` needs, directly or transitively (cycles tolerated)."""
-        seen, pending = set(), list(job.needs)
-        while pending:
-            job_id = pending.pop()
-            if job_id in seen:
-                continue
-            seen.add(job_id)
-            needed = self.job(job_id)
-            if needed:
-                pending.extend(needed.needs)
-        return [self.job(job_id) for job_id in seen if self.job(job_id)]
+        if job.id not in self._upstream:
+            seen, pending = set(), list(job.needs)
+            while pending:
+                job_id = pending.pop()
+                if job_id in seen:
+                    continue
+                seen.add(job_id)
+                needed = self.job(job_id)
+                if needed:
+                    pending.extend(needed.needs)
+            self._upstream[job.id] = tuple(self.job(i) for i in seen if self.job(i))
+        return list(self._upstream[job.id])
 
 
 def expressions(text):
