@@ -147,9 +147,7 @@ class Workflow:
         if not isinstance(jobs, YamlMap):
             return ()
         return tuple(
-            Job.of(str(job_id), body)
-            for job_id, body in jobs.items()
-            if isinstance(body, YamlMap)
+            Job.of(str(job_id), body) for job_id, body in jobs.items() if isinstance(body, YamlMap)
         )
 
     @cached_property
