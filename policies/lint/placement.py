@@ -14,6 +14,8 @@ itself at its exact line and column.
 """
 
 from collections import namedtuple
+from functools import partial
+from itertools import chain, repeat
 
 from .shell import is_compose_up, parse_script, remote_script_words
 from .violation import flag_at, flag_key, flag_text
@@ -43,12 +45,22 @@ class Placed(namedtuple("Placed", "step commands index")):
         return self.flag(message, self.command.word_offset("up"))
 
 
+# Placed(step, commands, index) without the Python-level namedtuple __new__: rules walk
+# hundreds of thousands of placed commands, so they are built in C (map/zip).
+_new_placed = partial(tuple.__new__, Placed)
+
+
 def placed_commands(steps):
-    """Every command of every run: step in `steps`, in order."""
-    for step in steps:
-        commands = parse_script(step.run) if step.run else ()
-        for index in range(len(commands)):
-            yield Placed(step, commands, index)
+    """Every command of every run: step in `steps`, in order (lazily, like a generator)."""
+    return chain.from_iterable(map(_placed_in_step, steps))
+
+
+def _placed_in_step(step):
+    run = step.run  # a property: read it once
+    if not run:
+        return ()
+    commands = parse_script(run)
+    return map(_new_placed, zip(repeat(step), repeat(commands), range(len(commands))))
 
 
 def all_steps(workflow):
@@ -58,7 +70,15 @@ def all_steps(workflow):
 def up_commands(workflow):
     """Each `docker compose ... up` command in the workflow, placed."""
     steps = [step for step in all_steps(workflow) if step.run and "compose" in step.run]
-    return [p for p in placed_commands(steps) if is_compose_up(p.command.text)]
+    found = []
+    for step in steps:  # filtered before placing: only the few `up` commands become Placed
+        commands = parse_script(step.run)
+        found.extend(
+            _new_placed((step, commands, index))
+            for index, command in enumerate(commands)
+            if is_compose_up(command.text)
+        )
+    return found
 
 
 def first_up_per_step(workflow):

@@ -100,6 +100,31 @@ _TOKEN = re.compile(
 )
 _WORD_START = frozenset(" \t\n;&|()")
 
+# A run of the tokens _scan only appends (words, spaces, quotes, escapes, redirections):
+# the _TOKEN alternatives in _TOKEN's order, failing where _TOKEN would pick one that
+# acts (cont, heredoc, op, open, close, hash), so each step ends where _TOKEN's would.
+# Read as one stretch, so the per-token loop runs far fewer times; the raw text of a run
+# is contiguous, so one segment maps its characters exactly as one per token did.
+_INERT_RUN = re.compile(
+    r"""
+    (?:
+      (?!\\\n)
+      (?:\\.
+        |'[^']*'?
+        |"(?:[^"\\]|\\.)*"?
+        |`(?:[^`\\]|\\.)*`?
+        |<<<
+        |(?!<<-?[ \t]*(?:'[^'\n]*'|"[^"\n]*"|\\?[^\s;&|<>()'"]+))
+         (?:&>>?|\d*(?:[<>]&\d*-?|>>|>\||<>|[<>])
+           |(?!&&|\|\||;;|\|&|[;&|\n()]|\$\(|\$\{|[)}]|\#)
+            (?:[ \t\r]+|[^\s'"`\\;&|()<>#$}]+|.)
+         )
+      )
+    )+
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
 
 # A named tuple, not a dataclass: as immutable, and far cheaper to define at start-up.
 # offset: into the outermost script; text: continuation lines joined, comments dropped;
@@ -169,27 +194,46 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
         return outer[min(index, len(outer) - 1)] if outer else base
 
     found, pending_heredocs = [], []
-    parts, segments, start, before, closers = [], [], None, "", []
+    parts, start, before, closers = [], None, "", []
+    # segments of the command being built: where each part starts in its joined text
+    # (starts) and in `text` (raws); length: the joined text's length so far
+    starts, raws, length = [], [], 0
 
     def finish(after):
-        nonlocal parts, segments, start, before
+        nonlocal parts, starts, raws, length, start, before
         if start is not None:
             joined = "".join(parts)
-            lead = len(joined) - len(joined.lstrip())
-            command = _command(joined.strip(), before, after, via)
+            stripped = joined.lstrip()
+            command = _command(stripped.rstrip(), before, after, via)
             if command is not None:
                 shift, command = command
-                local = _Segments(segments, lead + shift)
-                locate = lambda i, local=local: at(local.raw(i))  # noqa: E731
-                found.append(Command(at(local.raw(0)), *command, carrier, locate))
-                if depth < MAX_DEPTH:
+                local = _Segments(starts, raws, len(joined) - len(stripped) + shift, at)
+                found.append(Command(at(local.raw(0)), *command, carrier, local))
+                # "sh" is in every script carrier (ssh, bash/sh -c): spares the call for the rest
+                if depth < MAX_DEPTH and "sh" in command[0]:
                     found.extend(_nested(found[-1], local, at, depth))
         if start is not None or after != "\n" or before not in ("&&", "||", "|"):
             before = after
-        parts, segments, start = [], [], None
+        parts, starts, raws, length, start = [], [], [], 0, None
 
-    pos = 0
-    while pos < len(text):
+    pos, size, inert_run = 0, len(text), _INERT_RUN.match
+    while pos < size:
+        run = inert_run(text, pos)
+        if run is not None:
+            first, pos = run.start(), run.end()
+            if start is None:  # leading blanks are skipped, as single space tokens were
+                while first < pos and text[first] in " \t\r":
+                    first += 1
+                if first < pos:
+                    start = first
+            if first < pos:
+                starts.append(length)
+                raws.append(first)
+                parts.append(text[first:pos])
+                length += pos - first
+            if pos >= size:
+                break
+            # the run stopped at a token that acts: _TOKEN reads it (no second try of the run)
         match = _TOKEN.match(text, pos)
         kind, token = match.lastgroup, match.group()
         pos = match.end()
@@ -217,9 +261,10 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
             pending_heredocs.append((delim, bool(match.group("dash")), len(found)))
         if start is None:
             start = match.start()
-        # (where the token starts in the command's joined text, where it starts in `text`)
-        segments.append((segments[-1][0] + len(parts[-1]) if segments else 0, match.start()))
+        starts.append(length)
+        raws.append(match.start())
         parts.append(token)
+        length += len(token)
     finish("")
     if pending_heredocs:
         _read_heredocs(text, len(text), pending_heredocs, found, at, depth)
@@ -227,16 +272,27 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
 
 
 class _Segments:
-    """Maps an index of a command's text back to its index in the script it came from."""
+    """Maps an index of a command's text back to its index in the script it came from;
+    called, to the offset in the outermost script (a Command's `locate`)."""
 
-    def __init__(self, segments, skipped):
-        self.starts = [joined for joined, _ in segments]
-        self.raws = [raw for _, raw in segments]
+    # slots, and no separate locate closure: one object per command, not four (less for
+    # the garbage collector to track while a run holds thousands of parsed scripts)
+    __slots__ = ("starts", "raws", "skipped", "at")
+
+    def __init__(self, starts, raws, skipped, at):
+        self.starts = starts  # where each part starts in the joined text
+        self.raws = raws  # where it starts in the script
         self.skipped = skipped  # characters dropped from the front of the joined text
+        self.at = at  # script index -> offset in the outermost script
+
+    def __call__(self, index):
+        return self.at(self.raw(index))
 
     def raw(self, index):
         index += self.skipped
-        k = max(bisect_right(self.starts, index) - 1, 0)
+        k = bisect_right(self.starts, index) - 1
+        if k < 0:
+            k = 0
         return self.raws[k] + index - self.starts[k]
 
 
