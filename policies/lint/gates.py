@@ -14,7 +14,7 @@ import re
 from collections import namedtuple
 from functools import lru_cache
 
-from .placement import Placed, carries_script, continue_on_error, env_value
+from .placement import carries_script, continue_on_error, env_value, place
 from .shell import (
     fail_suppression_offset,
     fails_on_purpose,
@@ -70,7 +70,8 @@ def verify_groups(arguments, environment_groups=None):
 
 def is_health_fetch(command_text, marker):
     """curl/wget/httpie of a URL that contains `marker` (the pack's health path)."""
-    return bool(FETCHERS.search(" " + command_text + " ")) and marker in command_text
+    # the cheap test first: most commands hold no health path
+    return marker in command_text and FETCHERS.search(" " + command_text + " ") is not None
 
 
 def commit_variables(commands):
@@ -118,7 +119,7 @@ def lineage(placed):
         yield placed
         carrier = placed.command.carrier
         index = index_of.get(carrier) if carrier is not None else None
-        placed = Placed(placed.step, placed.commands, index) if index is not None else None
+        placed = place(placed.step, placed.commands, index) if index is not None else None
 
 
 class ScriptFacts(namedtuple("ScriptFacts", "comparisons fails_after index_of")):
@@ -161,6 +162,8 @@ class Check(namedtuple("Check", "placed problems relevant", defaults=(True,))):
 def verify_checks(workflow, commands, wanted):
     """`driftgate verify` commands whose groups meet `wanted`, with their problems."""
     for placed in commands:
+        if "driftgate" not in placed.command.text:
+            continue  # verify_arguments' own first test, spared the call on most commands
         arguments = verify_arguments(placed.command.text)
         if arguments is None or carries_script(placed):
             continue
@@ -178,13 +181,14 @@ def health_checks(workflow, commands, is_fetch, wanted=frozenset({"health"})):
     yield from verify_checks(workflow, commands, wanted)
     for placed in commands:
         text = placed.command.text
-        if verify_arguments(text) is not None or not is_fetch(text) or carries_script(placed):
+        # is_fetch first: it rules out most commands cheaply
+        if not is_fetch(text) or verify_arguments(text) is not None or carries_script(placed):
             continue
         # The fetch may tolerate its own failure when a comparison can fail: an empty answer
         # fails it. What must not be swallowed is the comparison (or the command carrying it).
         problems = list(failure_problems(workflow, placed, fallbacks=False))
         comparisons = [
-            Placed(placed.step, placed.commands, i)
+            place(placed.step, placed.commands, i)
             for i in script_facts(placed.step.run).comparisons
         ]
         if not comparisons:

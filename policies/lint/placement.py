@@ -14,27 +14,24 @@ itself at its exact line and column.
 """
 
 from collections import namedtuple
-from functools import partial
-from itertools import chain, repeat
+from functools import lru_cache, partial
+from itertools import count, repeat
 
-from .shell import is_compose_up, parse_script, remote_script_words
+from .shell import compose_subcommand, is_compose_up, parse_script, remote_script_words, words
 from .violation import flag_at, flag_key, flag_text
 from .workflow import INPUT_REFERENCE, expressions
 
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "${{ false }}"})
 
 
-class Placed(namedtuple("Placed", "step commands index")):
+class Placed(namedtuple("Placed", "step commands index command")):
     """A command of a step's run: script (commands = the whole parsed script).
 
-    step: the workflow.Step; commands[index] is the command.
+    step: the workflow.Step; command is commands[index], stored: rules read it hundreds
+    of thousands of times. Build one with `place`.
     """
 
     __slots__ = ()
-
-    @property
-    def command(self):
-        return self.commands[self.index]
 
     def flag(self, message, offset=None):
         offset = self.command.offset if offset is None else offset
@@ -45,40 +42,96 @@ class Placed(namedtuple("Placed", "step commands index")):
         return self.flag(message, self.command.word_offset("up"))
 
 
-# Placed(step, commands, index) without the Python-level namedtuple __new__: rules walk
-# hundreds of thousands of placed commands, so they are built in C (map/zip).
+# Placed(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
+# of placed commands, so they are built in C (map/zip).
 _new_placed = partial(tuple.__new__, Placed)
 
 
+def place(step, commands, index):
+    """The Placed command commands[index] of `step`."""
+    return _new_placed((step, commands, index, commands[index]))
+
+
+# What the rules ask of one workflow's steps and commands, computed once per Workflow (kept
+# in its __dict__, so it lives and dies with it): a deploy workflow is walked by a dozen
+# rules, several of them from each `up`.
+class _Facts:
+    __slots__ = ("commands", "ups", "after", "before", "upstream", "commands_around")
+
+    def __init__(self):
+        self.commands = {}  # id(step) -> (step, its Placed commands)
+        self.ups = None  # the `docker compose ... up` commands
+        self.after = {}  # id(anchor step) -> (anchor, the steps after it)
+        self.before = {}  # id(anchor step) -> (anchor, the steps before it)
+        self.upstream = {}  # job id -> ids of the jobs it needs, transitively
+        # (id(step), index, "after" | "before") -> (step, the Placed commands after/before)
+        self.commands_around = {}
+
+
+def _facts(workflow):
+    facts = workflow.__dict__.get("_placement")
+    if facts is None:
+        facts = workflow.__dict__["_placement"] = _Facts()
+    return facts
+
+
+def _cached(cache, step, compute):
+    """cache[id(step)], computed for `step`. The entry holds the step, so its id cannot be
+    reused by another object while cached; the identity check makes that plain."""
+    entry = cache.get(id(step))
+    if entry is None or entry[0] is not step:
+        entry = cache[id(step)] = (step, compute())
+    return entry[1]
+
+
 def placed_commands(steps):
-    """Every command of every run: step in `steps`, in order (lazily, like a generator)."""
-    return chain.from_iterable(map(_placed_in_step, steps))
+    """Every command of every run: step in `steps`, in order (lazily, like a generator).
+
+    Rules holding the workflow use `workflow_commands`, which places each script once."""
+    return (placed for step in steps for placed in _placed_in_step(step))
 
 
 def _placed_in_step(step):
-    run = step.run  # a property: read it once
+    run = step.run
     if not run:
         return ()
     commands = parse_script(run)
-    return map(_new_placed, zip(repeat(step), repeat(commands), range(len(commands))))
+    return tuple(map(_new_placed, zip(repeat(step), repeat(commands), count(), commands)))
+
+
+def step_commands(workflow, step):
+    """The placed commands of one step's run: script (a tuple, placed once per workflow)."""
+    cache = _facts(workflow).commands
+    entry = cache.get(id(step))  # _cached, inlined: called for every step, many times
+    if entry is None or entry[0] is not step:
+        entry = cache[id(step)] = (step, _placed_in_step(step))
+    return entry[1]
+
+
+def workflow_commands(workflow, steps=None):
+    """The placed commands of `steps` (default: every step of the workflow), in order."""
+    found = []
+    for step in workflow.steps if steps is None else steps:
+        found.extend(step_commands(workflow, step))
+    return found
 
 
 def all_steps(workflow):
-    return [step for job in workflow.jobs for step in job.steps]
+    return list(workflow.steps)
 
 
 def up_commands(workflow):
     """Each `docker compose ... up` command in the workflow, placed."""
-    steps = [step for step in all_steps(workflow) if step.run and "compose" in step.run]
-    found = []
-    for step in steps:  # filtered before placing: only the few `up` commands become Placed
-        commands = parse_script(step.run)
-        found.extend(
-            _new_placed((step, commands, index))
-            for index, command in enumerate(commands)
-            if is_compose_up(command.text)
+    facts = _facts(workflow)
+    if facts.ups is None:
+        facts.ups = tuple(
+            placed
+            for step in workflow.steps
+            if step.run and "compose" in step.run  # most steps: never placed for this
+            for placed in step_commands(workflow, step)
+            if is_compose_up(placed.command.text)
         )
-    return found
+    return list(facts.ups)
 
 
 def first_up_per_step(workflow):
@@ -93,30 +146,67 @@ def is_after(workflow, step, anchor):
     """Whether `step` runs after `anchor` (same job later, or a job needing anchor's job)."""
     if step.job_id == anchor.job_id:
         return step.index > anchor.index
-    job = workflow.job(step.job_id)
-    return any(upstream.id == anchor.job_id for upstream in workflow.upstream(job))
+    return anchor.job_id in _upstream_ids(workflow, step.job_id)
+
+
+def _upstream_ids(workflow, job_id):
+    upstream = _facts(workflow).upstream
+    if job_id not in upstream:
+        upstream[job_id] = frozenset(j.id for j in workflow.upstream(workflow.job(job_id)))
+    return upstream[job_id]
 
 
 def steps_after(workflow, anchor):
-    return [s for s in all_steps(workflow) if is_after(workflow, s, anchor)]
+    found = _cached(
+        _facts(workflow).after,
+        anchor,
+        lambda: tuple(s for s in workflow.steps if is_after(workflow, s, anchor)),
+    )
+    return list(found)
 
 
 def steps_before(workflow, anchor):
-    return [s for s in all_steps(workflow) if is_after(workflow, anchor, s)]
+    found = _cached(
+        _facts(workflow).before,
+        anchor,
+        lambda: tuple(s for s in workflow.steps if is_after(workflow, anchor, s)),
+    )
+    return list(found)
 
 
 def commands_after(workflow, placed):
     """Commands after a placed command: later in its script, then in later steps."""
-    later_here = [
-        Placed(placed.step, placed.commands, i)
-        for i in range(placed.index + 1, len(placed.commands))
-    ]
-    return later_here + list(placed_commands(steps_after(workflow, placed.step)))
+    return list(_commands_around(workflow, placed, "after"))
 
 
 def commands_before(workflow, placed):
-    earlier_here = [Placed(placed.step, placed.commands, i) for i in range(placed.index)]
-    return list(placed_commands(steps_before(workflow, placed.step))) + earlier_here
+    return list(_commands_around(workflow, placed, "before"))
+
+
+def _commands_around(workflow, placed, side):
+    # Cached per anchor: the gate rules (DG109, DG110, DG112, DG113) start from the same `up`.
+    cache, step = _facts(workflow).commands_around, placed.step
+    key = (id(step), placed.index, side)
+    entry = cache.get(key)
+    if entry is None or entry[0] is not step:
+        here = step_commands(workflow, step)
+        if side == "after":
+            found = here[placed.index + 1 :] + tuple(
+                workflow_commands(workflow, steps_after(workflow, step))
+            )
+        else:
+            found = tuple(workflow_commands(workflow, steps_before(workflow, step)))
+            found += here[: placed.index]
+        entry = cache[key] = (step, found)
+    return entry[1]
+
+
+@lru_cache(maxsize=4096)
+def compose_command(command_text):
+    """compose_subcommand(words(text)), arguments as a tuple: memoised by the command's
+    text, as several rules ask it of the same docker commands."""
+    found = compose_subcommand(words(command_text))
+    return None if found is None else (found[0], tuple(found[1]))
 
 
 def carries_script(placed):

@@ -31,21 +31,20 @@ INPUT_REFERENCE = re.compile(
 Trigger = namedtuple("Trigger", "name config container key key_path")
 
 
-class Step(namedtuple("Step", "job_id index body key_path")):
-    """A step: its located body (a YamlMap) and key path (jobs.deploy.steps[3])."""
+class Step(namedtuple("Step", "job_id index body key_path run uses")):
+    """A step: its located body (a YamlMap), key path (jobs.deploy.steps[3]), the shell
+    script of a `run:` step (a YamlStr) and the action of a `uses:` step, else None.
+
+    run and uses are fields, read once from the body: the rules read `run` hundreds of
+    times per workflow, and a field costs a fraction of a property.
+    """
 
     __slots__ = ()
 
-    @property
-    def run(self):
-        """The shell script of a `run:` step (a YamlStr), or None."""
-        run = self.body.get("run")
-        return run if isinstance(run, str) else None
 
-    @property
-    def uses(self):
-        uses = self.body.get("uses")
-        return uses if isinstance(uses, str) else None
+def _text(body, key):
+    value = body.get(key)
+    return value if isinstance(value, str) else None
 
 
 class Job(namedtuple("Job", "id body key_path steps")):
@@ -64,7 +63,14 @@ class Job(namedtuple("Job", "id body key_path steps")):
             body,
             key_path,
             tuple(
-                Step(job_id, index, step, f"{key_path}.steps[{index}]")
+                Step(
+                    job_id,
+                    index,
+                    step,
+                    f"{key_path}.steps[{index}]",
+                    _text(step, "run"),
+                    _text(step, "uses"),
+                )
                 for index, step in enumerate(steps)
                 if isinstance(step, YamlMap)
             ),
@@ -96,6 +102,14 @@ class Workflow:
 
     @property
     def triggers(self):
+        return list(self._triggers)
+
+    # Read once: several rules ask for the triggers and dispatch inputs, some repeatedly.
+    @cached_property
+    def _triggers(self):
+        return tuple(self._read_triggers())
+
+    def _read_triggers(self):
         on = self.on
         if isinstance(on, str):
             return [Trigger(str(on), None, self.document, "on", "on")]
@@ -119,11 +133,15 @@ class Workflow:
         return []
 
     def trigger(self, name):
-        return next((t for t in self.triggers if t.name == name), None)
+        return next((t for t in self._triggers if t.name == name), None)
 
     @property
     def dispatch_inputs(self):
         """name -> located input spec (a YamlMap, possibly empty) of `workflow_dispatch`."""
+        return dict(self._dispatch_inputs)
+
+    @cached_property
+    def _dispatch_inputs(self):
         dispatch = self.trigger("workflow_dispatch")
         inputs = dispatch.config.get("inputs") if dispatch and dispatch.config else None
         if not isinstance(inputs, YamlMap):
@@ -149,6 +167,11 @@ class Workflow:
         return tuple(
             Job.of(str(job_id), body) for job_id, body in jobs.items() if isinstance(body, YamlMap)
         )
+
+    @cached_property
+    def steps(self):
+        """Every step of every job, in order."""
+        return tuple(step for job in self.jobs for step in job.steps)
 
     @cached_property
     def _jobs_by_id(self):
@@ -199,9 +222,12 @@ def deploy_steps(workflow):
     """The steps whose run: script brings containers up: `docker compose ... up` or
     `docker-compose ... up`, nested scripts (ssh heredocs, ssh/--command strings,
     `sh -c`) included; see policies/lint/shell.py for what is understood."""
-    from .shell import runs_compose_up
+    from .placement import up_commands  # cached per workflow; placement imports this module
 
-    return [step for job in workflow.jobs for step in job.steps if runs_compose_up(step.run)]
+    steps = {}
+    for placed in up_commands(workflow):  # in step order
+        steps.setdefault(id(placed.step), placed.step)
+    return list(steps.values())
 
 
 # Status functions that make a job run although a job it needs failed or was skipped.

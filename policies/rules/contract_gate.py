@@ -65,9 +65,9 @@ from ..lint.placement import (
     commands_before,
     flag_missing,
     input_names,
-    placed_commands,
     unique,
     up_commands,
+    workflow_commands,
 )
 from ..lint.shell import words
 from ..lint.shellwords import word_spans
@@ -113,7 +113,7 @@ def _anywhere(workflow, context):
     """Commands of the steps that name driftgate or the contract script (no `up` to follow)."""
     names = ["driftgate", (context.pack.deploy.contract_check or "driftgate").rsplit("/", 1)[-1]]
     steps = [s for s in all_steps(workflow) if s.run and any(n in s.run for n in names)]
-    return list(placed_commands(steps))
+    return workflow_commands(workflow, steps)
 
 
 def _contract_checks(workflow, commands, context):
@@ -189,11 +189,20 @@ def _bypass_settings(workflow, bypass):
         rf"\b{name}=[\"']?(?:{TRUE}|\$\{{\{{[^}}]*inputs\.)|\$\{{{name}:?-[\"']?{TRUE}",
         re.IGNORECASE,
     )
+    mentioned = re.compile(name, re.IGNORECASE)
     for step in all_steps(workflow):
-        if step.run:
+        if step.run and _mentions(step.run, bypass, mentioned):
             for match in pattern.finditer(step.run):
                 message = f"{bypass} defaults or is set to true (or from an input) in the script"
                 yield flag_text(step.body["run"], match.start(), f"{step.key_path}.run", message)
+
+
+def _mentions(text, name, mentioned):
+    """Whether `text` holds `name` in any case (every bypass match does): a cheap first test.
+    For ASCII, lower() compares as re.IGNORECASE does, and far faster than a search."""
+    if text.isascii() and name.isascii():
+        return name.lower() in text.lower()
+    return mentioned.search(text) is not None
 
 
 def _bypass_flag(argument):

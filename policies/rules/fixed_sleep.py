@@ -57,13 +57,21 @@ def check_workflow(workflow, context):
     minimum = float(context.options.get("min_seconds", OPTIONS["min_seconds"]))
     violations = []
     for up in first_up_per_step(workflow):
-        checked_later = False  # walking backwards: is there a health check after this point?
-        for placed in reversed(commands_after(workflow, up)):
+        commands = commands_after(workflow, up)
+        # Only a sleep before the last health check waits for one: find it from the end.
+        last_check = next(
+            (
+                index
+                for index in range(len(commands) - 1, -1, -1)
+                if _is_health_check(commands[index].command.text, context)
+            ),
+            0,
+        )
+        for placed in reversed(commands[:last_check]):
             seconds = sleep_seconds(placed.command.text)
-            if checked_later and seconds is not None and seconds >= minimum:
+            if seconds is not None and seconds >= minimum:
                 message = f"fixed `sleep` of {seconds:g} s before the health check; poll instead"
                 violations.append(placed.flag(message))
-            checked_later = checked_later or _is_health_check(placed.command.text, context)
     return unique(violations)
 
 

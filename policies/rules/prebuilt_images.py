@@ -39,8 +39,8 @@ Good:
     ```
 """
 
-from ..lint.placement import all_steps, placed_commands, steps_before, unique
-from ..lint.shell import compose_subcommand, words
+from ..lint.placement import all_steps, compose_command, steps_before, unique, workflow_commands
+from ..lint.shell import words
 from ..lint.violation import flag_value
 
 ID = "DG107"
@@ -62,15 +62,16 @@ def check_workflow(workflow, context):
             violations.append(flag_value(step.body, "uses", f"{step.key_path}.uses", message))
     first_pull = {}  # step key path -> index of its first pull command
     # Only docker commands can build or pull (docker, docker-compose); skip the rest unsplit.
-    commands = [p for p in placed_commands(all_steps(workflow)) if "docker" in p.command.text]
-    for placed in commands:
-        compose = compose_subcommand(words(placed.command.text))
+    commands = [
+        (placed, compose_command(placed.command.text))
+        for placed in workflow_commands(workflow)
+        if "docker" in placed.command.text
+    ]
+    for placed, compose in commands:
         if compose and (compose[0] == "pull" or compose[0] == "up" and _pulls(compose[1])):
             first_pull.setdefault(placed.step.key_path, placed.index)
-    for placed in commands:
-        found = words(placed.command.text)
-        compose = compose_subcommand(found)
-        if _docker_build(found) or (compose and compose[0] == "build"):
+    for placed, compose in commands:
+        if _docker_build(words(placed.command.text)) or (compose and compose[0] == "build"):
             violations.append(placed.flag("the deploy builds images instead of pulling them"))
         elif compose and compose[0] == "up":
             if "--build" in compose[1]:
@@ -90,6 +91,8 @@ def _pulled_before(workflow, placed, first_pull):
 def _docker_build(found):
     if not found or found[0].rsplit("/", 1)[-1] != "docker":
         return False
+    if "build" not in found and "buildx" not in found:
+        return False  # every DOCKER_BUILDS entry holds one: spares most docker commands
     rest = [w for w in found[1:] if not w.startswith("-")]
     return any(rest[: len(build)] == build for build in DOCKER_BUILDS)
 
@@ -98,6 +101,6 @@ def _pulls(up_arguments):
     for index, argument in enumerate(up_arguments):
         if argument == "--pull=always":
             return True
-        if argument == "--pull" and up_arguments[index + 1 : index + 2] == ["always"]:
+        if argument == "--pull" and up_arguments[index + 1 : index + 2] == ("always",):
             return True
     return False
