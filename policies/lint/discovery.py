@@ -15,7 +15,7 @@ as the kind the pack's globs give its path relative to its repository root
 import os
 from collections import namedtuple
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..errors import InputError
 
@@ -33,7 +33,7 @@ class Target(namedtuple("Target", "path root relative kind")):
 
 def matches(relative, patterns):
     """fnmatch on POSIX paths; a pattern without a slash also matches the basename."""
-    name = PurePosixPath(relative).name
+    name = relative.rpartition("/")[2]  # string work: called per file per glob list
     return any(
         fnmatchcase(relative, pattern) or ("/" not in pattern and fnmatchcase(name, pattern))
         for pattern in patterns
@@ -48,8 +48,8 @@ def kind_for(relative, files):
         return "build"
     if matches(relative, files.compose_files):
         return "compose"
-    parts = PurePosixPath(relative).parts
-    if len(parts) == 3 and parts[:2] == WORKFLOW_DIR and relative.endswith(YAML_SUFFIXES):
+    parts = relative.split("/")  # root-relative paths here are normalised POSIX paths
+    if len(parts) == 3 and tuple(parts[:2]) == WORKFLOW_DIR and relative.endswith(YAML_SUFFIXES):
         return "workflow"
     return None
 
@@ -105,7 +105,10 @@ def discover(paths, files_for_root, ignored, cwd="."):
             def shown(relative, given=given, directory=directory, root=root):
                 """The path as the user can open it: relative to the current directory
                 (or to the given directory, joined to it as given)."""
-                path = os.path.relpath(root / relative, directory)
+                # relative is already normalised: relpath only when the root is elsewhere
+                path = (
+                    relative if root == directory else os.path.relpath(root / relative, directory)
+                )
                 return os.path.normpath(os.path.join(given, path)) if paths else path
 
             for relative, reason in unreadable:
