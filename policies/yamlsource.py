@@ -27,9 +27,6 @@ MAX_EXPANDED_NODES = 200_000
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # YAML 1.2 core schema, for plain (unquoted) scalars only.
-_NULL = re.compile(r"~|null|Null|NULL|")
-_TRUE = re.compile(r"true|True|TRUE")
-_FALSE = re.compile(r"false|False|FALSE")
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 
@@ -39,15 +36,21 @@ class _Located:
     (most positions are never asked for, and a lint run builds millions of values)."""
 
     __slots__ = ()
-    _mark = None
+    _mark = None  # the default where there is no _mark slot (YamlInt, YamlFloat)
 
     @property
     def line(self):
-        return self._mark.line + 1 if self._mark is not None else 0
+        try:
+            return self._mark.line + 1
+        except AttributeError:  # no mark: not built by the loader (an unset slot, or None)
+            return 0
 
     @property
     def column(self):
-        return self._mark.column + 1 if self._mark is not None else 0
+        try:
+            return self._mark.column + 1
+        except AttributeError:
+            return 0
 
 
 def _position(mark):
@@ -56,6 +59,10 @@ def _position(mark):
 
 class YamlMap(_Located, dict):
     """A mapping that remembers where it, each key and each value start."""
+
+    # What every built value has lives in slots: no instance dict to make (and free)
+    # per value. The __dict__ slot keeps other attributes settable, as before.
+    __slots__ = ("_mark", "_keys", "_values", "__dict__")
 
     def key_position(self, key):
         return _position(self._keys[key])
@@ -67,6 +74,8 @@ class YamlMap(_Located, dict):
 class YamlList(_Located, list):
     """A sequence that remembers where it and each item start."""
 
+    __slots__ = ("_mark", "_items", "__dict__")  # as YamlMap's
+
     def item_position(self, index):
         return _position(self._items[index])
 
@@ -74,9 +83,16 @@ class YamlList(_Located, list):
 class YamlStr(_Located, str):
     """A string with its position, its scalar style and a way to place a character of it."""
 
+    __slots__ = ("_mark", "__dict__")  # as YamlMap's; style etc. are set on few strings
+
     style = None  # None plain, "'" or '"' quoted, "|" literal, ">" folded
-    _source = None  # the file's lines; set only on quoted, block and multi-line scalars
+    _file = None  # the file's _SourceText; set only on quoted, block and multi-line scalars
     _end_line = 0
+
+    @property
+    def _source(self):
+        """The file's lines, or None."""
+        return self._file.lines() if self._file is not None else None
 
     def locate(self, offset):
         """The (line, column) in the file of character `offset` of this string.
@@ -135,15 +151,30 @@ class YamlStr(_Located, str):
         the key before it, nor on a block scalar's indicator line)."""
         line_end = self.find("\n", offset)
         fragment = self[offset : line_end if line_end != -1 else len(self)][:40].strip()
-        if fragment and self._source is not None:
+        lines = self._source
+        if fragment and lines is not None:
             end_line = max(self._end_line, self.line)
             first = self.line if self.style in ("|", ">") else self.line - 1
-            for index in range(first, min(end_line, len(self._source))):
+            for index in range(first, min(end_line, len(lines))):
                 start = self.column - 1 if index == self.line - 1 else 0
-                col = self._source[index].find(fragment, start)
+                col = lines[index].find(fragment, start)
                 if col != -1:
                     return index + 1, col + 1
         return self.line, self.column
+
+
+class _SourceText:
+    """A file's text, split into lines on first need: only locate() reads them."""
+
+    __slots__ = ("text", "_lines")
+
+    def __init__(self, text):
+        self.text, self._lines = text, None
+
+    def lines(self):
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
 
 
 class YamlInt(_Located, int):
@@ -191,7 +222,12 @@ def parse_yaml(text, path="<string>"):
         raise InputError(path, f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
-_SCALAR_STARTS = frozenset("~nNtTfF-+.0123456789")  # first characters of non-strings
+# Plain scalars that are not strings: the core schema's null and booleans, spelled
+# exactly so; anything else is a number (starting like one) or a string.
+_KEYWORDS = {"~": None, "null": None, "Null": None, "NULL": None}
+_KEYWORDS.update(dict.fromkeys(("true", "True", "TRUE"), True))
+_KEYWORDS.update(dict.fromkeys(("false", "False", "FALSE"), False))
+_NUMBER_STARTS = frozenset("-+.0123456789")
 _EXPECT_KEY = object()
 
 
@@ -206,7 +242,7 @@ class _EventBuilder:
 
     def __init__(self, text, path):
         self.text, self.path = text, path
-        self.source = None  # the file's lines, split on first need
+        self.source = None  # the file's _SourceText, made on first need
 
     def document(self):
         loader = _BaseLoader(self.text)
@@ -216,8 +252,7 @@ class _EventBuilder:
             event = get()
             if isinstance(event, yaml.StreamEndEvent):
                 return None
-            root = self._root(get)
-            get()  # document end
+            root = self._root(get)  # reads up to the document end
             event = get()
             if not isinstance(event, yaml.StreamEndEvent):
                 line = event.start_mark.line + 1
@@ -236,10 +271,11 @@ class _EventBuilder:
         anchors, open_anchors, stack = {}, set(), []
         scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
         map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
-        scalar_starts, expect_key = _SCALAR_STARTS, _EXPECT_KEY
-        # the innermost open collection: value, kind, pending key, positions, anchor, counts
-        container = keys = values = items = key_mark = anchor = None
-        is_map, key = False, expect_key
+        keywords, number_starts, expect_key = _KEYWORDS, _NUMBER_STARTS, _EXPECT_KEY
+        # the innermost open collection: value, kind, pending key, positions, anchor, counts;
+        # at the bottom, a one-item list for the document, so a scalar document is no special case
+        container, items, is_map, key = [], [], False, expect_key
+        keys = values = key_mark = anchor = None
         count = expanded = count_at_start = expanded_at_start = 0
         while True:
             event = get()
@@ -247,13 +283,27 @@ class _EventBuilder:
             if kind is scalar_event:
                 count += 1
                 mark, text = event.start_mark, event.value
-                if not event.style and text and text[0] not in scalar_starts and "\n" not in text:
+                if event.style or not text or "\n" in text or text[0] in number_starts:
+                    value = self._scalar(event)
+                elif text in keywords:
+                    value = keywords[text]
+                else:
                     value = YamlStr(text)  # the common case, inlined: a one-line plain string
                     value._mark = mark
-                else:
-                    value = self._scalar(event)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
+                # placed as below, less the complex key check: a scalar is always hashable
+                if not is_map:
+                    container.append(value)
+                    items.append(mark)
+                elif key is expect_key:
+                    key, key_mark = value, mark
+                else:
+                    container[key] = value
+                    keys[key] = key_mark
+                    values[key] = mark
+                    key = expect_key
+                continue
             elif kind is alias_event:
                 count += 1
                 mark = event.start_mark
@@ -269,33 +319,31 @@ class _EventBuilder:
                     raise InputError(self.path, message, mark.line + 1)
             elif kind is map_start or kind is seq_start:
                 count += 1
-                if container is not None:
-                    saved = (container, is_map, key, key_mark, keys, values, items, anchor)
-                    stack.append((saved, count_at_start, expanded_at_start))
-                is_map = kind is map_start
-                container = YamlMap() if is_map else YamlList()
+                saved = (container, is_map, key, key_mark, keys, values, items, anchor)
+                stack.append((saved, count_at_start, expanded_at_start))
+                # the position dicts or list are filled in place as the values come
+                is_map, key = kind is map_start, expect_key
+                if is_map:
+                    container, keys, values = YamlMap(), {}, {}
+                    container._keys, container._values = keys, values
+                else:
+                    container, items = YamlList(), []
+                    container._items = items
                 container._mark = event.start_mark
-                key, keys, values, items = expect_key, {}, {}, []
                 anchor, count_at_start, expanded_at_start = event.anchor, count, expanded
                 if anchor:
                     open_anchors.add(anchor)
                 continue
-            else:  # the end of the innermost collection
+            else:  # the end of the innermost collection, or of the document
+                if not stack:
+                    return container[0]
                 value, mark = container, container._mark
-                if is_map:
-                    value._keys, value._values = keys, values
-                else:
-                    value._items = items
                 if anchor:
                     open_anchors.discard(anchor)
                     size = count - count_at_start + 1 + expanded - expanded_at_start
                     anchors[anchor] = (value, size)
-                if not stack:
-                    return value
                 saved, count_at_start, expanded_at_start = stack.pop()
                 container, is_map, key, key_mark, keys, values, items, anchor = saved
-            if container is None:  # a scalar document
-                return value
             if not is_map:
                 container.append(value)
                 items.append(mark)
@@ -314,32 +362,27 @@ class _EventBuilder:
         if style:  # quoted or block: always a string (plain is None or "")
             result = YamlStr(text)
             result.style = style
-        elif text and text[0] not in _SCALAR_STARTS:
-            result = YamlStr(text)  # the common case: a plain string
         else:
             result = _plain_scalar(text)
             if result is None or result is True or result is False:
                 return result
         if style or "\n" in text:
             if self.source is None:
-                self.source = self.text.splitlines()
-            result._source = self.source
+                self.source = _SourceText(self.text)
+            result._file = self.source
             result._end_line = event.end_mark.line + 1
         result._mark = event.start_mark
         return result
 
 
 def _plain_scalar(text):
-    if _NULL.fullmatch(text):
-        return None
-    if _TRUE.fullmatch(text):
-        return True
-    if _FALSE.fullmatch(text):
-        return False
-    if _INT.fullmatch(text):
-        return YamlInt(text, 0) if text[:2] in ("0o", "0x") else YamlInt(text)
-    if _FLOAT.fullmatch(text):
-        return YamlFloat(text)
+    if text in _KEYWORDS or not text:  # null (also the empty scalar) or a boolean
+        return _KEYWORDS.get(text)
+    if text[0] in _NUMBER_STARTS:
+        if _INT.fullmatch(text):
+            return YamlInt(text, 0) if text[:2] in ("0o", "0x") else YamlInt(text)
+        if _FLOAT.fullmatch(text):
+            return YamlFloat(text)
     return YamlStr(text)
 
 
