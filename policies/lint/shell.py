@@ -49,6 +49,7 @@ import re
 from bisect import bisect_right
 from collections import namedtuple
 from functools import lru_cache
+from operator import itemgetter
 
 from .shellwords import (
     compose_subcommand,
@@ -105,13 +106,21 @@ _WORD_START = frozenset(" \t\n;&|()")
 # acts (cont, heredoc, op, open, close, hash), so each step ends where _TOKEN's would.
 # Read as one stretch, so the per-token loop runs far fewer times; the raw text of a run
 # is contiguous, so one segment maps its characters exactly as one per token did.
+# The commonest tokens come first (blanks, a word not starting with a digit, which could
+# start a redirection `2>&1`, and quoted strings): each starts with a character that no
+# _TOKEN alternative before it accepts, so it reads the very token _TOKEN would. Nothing
+# follows the loop, so nothing is given back: possessive quantifiers (++, *+) keep the
+# regex engine from saving backtracking points, and the double-quoted string is read
+# span by span rather than character by character (the same text either way).
 _INERT_RUN = re.compile(
     r"""
     (?:
-      (?!\\\n)
+      [ \t\r]++
+      |[^\s'"`\\;&|()<>#$}\d][^\s'"`\\;&|()<>#$}]*+
+      |"[^"\\]*+(?:\\.[^"\\]*+)*+"?
+      |'[^']*+'?
+      |(?!\\\n)
       (?:\\.
-        |'[^']*'?
-        |"(?:[^"\\]|\\.)*"?
         |`(?:[^`\\]|\\.)*`?
         |<<<
         |(?!<<-?[ \t]*(?:'[^'\n]*'|"[^"\n]*"|\\?[^\s;&|<>()'"]+))
@@ -120,7 +129,7 @@ _INERT_RUN = re.compile(
             (?:[ \t\r]+|[^\s'"`\\;&|()<>#$}]+|.)
          )
       )
-    )+
+    )++
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -182,7 +191,16 @@ def parse_script(text):
     """Every Command of a script, in order of offset (several rules read the same run:)."""
     if not isinstance(text, str) or not text:
         return ()
-    return tuple(sorted(_scan(str(text), 0, "", 0), key=lambda c: c.offset))
+    return tuple(sorted(_scan(str(text), 0, "", 0), key=_OFFSET))
+
+
+_OFFSET = itemgetter(0)  # Command.offset
+# Command(*fields) without the argument handling of namedtuple's __new__ (half the cost)
+_new_tuple = tuple.__new__
+_BLANKS = re.compile(r"[ \t\r]*")
+_OPERATOR_CHARS = frozenset(";&|\n")
+_TWO_CHAR_OPERATORS = frozenset({"&&", "||", ";;", "|&"})
+_UNQUOTE = str.maketrans("", "", "\\'\"")
 
 
 def _scan(text, base, via, depth, outer=None, carrier=None):
@@ -194,59 +212,87 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
         return outer[min(index, len(outer) - 1)] if outer else base
 
     found, pending_heredocs = [], []
-    parts, start, before, closers = [], None, "", []
-    # segments of the command being built: where each part starts in its joined text
-    # (starts) and in `text` (raws); length: the joined text's length so far
-    starts, raws, length = [], [], 0
+    start, before, closers = None, "", []
+    # The command being built is text[start:end] minus `gaps`, the (start, end) of the line
+    # continuations and comments dropped from it: every other token between its start and
+    # the separator that ends it is kept, so its text is sliced out when it ends instead
+    # of being gathered token by token.
+    gaps = []
 
-    def finish(after):
-        nonlocal parts, starts, raws, length, start, before
-        if start is not None:
-            joined = "".join(parts)
-            stripped = joined.lstrip()
-            command = _command(stripped.rstrip(), before, after, via)
-            if command is not None:
-                shift, command = command
-                local = _Segments(starts, raws, len(joined) - len(stripped) + shift, at)
-                found.append(Command(at(local.raw(0)), *command, carrier, local))
-                # "sh" is in every script carrier (ssh, bash/sh -c): spares the call for the rest
-                if depth < MAX_DEPTH and "sh" in command[0]:
-                    found.extend(_nested(found[-1], local, at, depth))
-        if start is not None or after != "\n" or before not in ("&&", "||", "|"):
-            before = after
-        parts, starts, raws, length, start = [], [], [], 0, None
+    def finish(after, end):
+        nonlocal start, before, gaps
+        if start is None:  # no command: a newline after &&, || or | keeps that operator
+            if after != "\n" or before not in ("&&", "||", "|"):
+                before = after
+            return
+        if gaps:
+            joined, starts, raws = _stitch(text, start, end, gaps)
+            gaps = []
+        else:
+            joined, starts, raws = text[start:end], (0,), (start,)
+        start = None
+        stripped = joined.lstrip()
+        command = _command(stripped.rstrip())
+        if command is not None:
+            shift, command_text, condition = command
+            local = _Segments(starts, raws, len(joined) - len(stripped) + shift, at)
+            fields = (at(local.raw(0)), command_text, before, after, condition, via, carrier, local)
+            found.append(_new_tuple(Command, fields))
+            # "sh" is in every script carrier (ssh, bash/sh -c): spares the call for the rest
+            if depth < MAX_DEPTH and "sh" in command_text:
+                found.extend(_nested(found[-1], local, at, depth))
+        before = after
 
     pos, size, inert_run = 0, len(text), _INERT_RUN.match
     while pos < size:
         run = inert_run(text, pos)
         if run is not None:
-            first, pos = run.start(), run.end()
+            end = run.end()
             if start is None:  # leading blanks are skipped, as single space tokens were
-                while first < pos and text[first] in " \t\r":
-                    first += 1
-                if first < pos:
+                first = pos
+                if text[first] in " \t\r":
+                    first = _BLANKS.match(text, first, end).end()
+                if first < end:
                     start = first
-            if first < pos:
-                starts.append(length)
-                raws.append(first)
-                parts.append(text[first:pos])
-                length += pos - first
+            pos = end
             if pos >= size:
                 break
-            # the run stopped at a token that acts: _TOKEN reads it (no second try of the run)
+            # the run stopped at a token that acts: read it (no second try of the run)
+        char = text[pos]
+        if char in _OPERATOR_CHARS:
+            # Where a run stops, these can only start _TOKEN's op (a `&>` would be in the
+            # run): read without the regex, as most tokens that act are newlines.
+            token = text[pos : pos + 2]
+            if token not in _TWO_CHAR_OPERATORS:
+                token = char
+            if closers:  # inside $(...) or ${...}: part of the command
+                if start is None:
+                    start = pos
+            else:
+                finish(token, pos)
+            pos += len(token)
+            if token == "\n" and pending_heredocs and not closers:
+                pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
+            continue
         match = _TOKEN.match(text, pos)
         kind, token = match.lastgroup, match.group()
         pos = match.end()
         if kind in ("dash", "delim"):
             kind = "heredoc"
-        if kind == "cont" or (kind == "space" and start is None):
+        if kind == "cont":
+            if start is not None:
+                gaps.append((match.start(), pos))
+            continue
+        if kind == "space" and start is None:
             continue
         if kind == "hash" and (match.start() == 0 or text[match.start() - 1] in _WORD_START):
             end = text.find("\n", pos)
             pos = len(text) if end == -1 else end
+            if start is not None:
+                gaps.append((match.start(), pos))
             continue
         if kind == "op" and not closers:
-            finish(token)
+            finish(token, match.start())
             if token == "\n" and pending_heredocs:
                 pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
             continue
@@ -257,18 +303,27 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
                 closers.pop()
         elif kind == "heredoc":
             # The command being built is the carrier; it is the next one appended to found.
-            delim = re.sub(r"[\\'\"]", "", match.group("delim"))
+            delim = match.group("delim").translate(_UNQUOTE)
             pending_heredocs.append((delim, bool(match.group("dash")), len(found)))
         if start is None:
             start = match.start()
-        starts.append(length)
-        raws.append(match.start())
-        parts.append(token)
-        length += len(token)
-    finish("")
+    finish("", size)
     if pending_heredocs:
         _read_heredocs(text, len(text), pending_heredocs, found, at, depth)
     return found
+
+
+def _stitch(text, start, end, gaps):
+    """text[start:end] minus the gaps; where each kept stretch starts in it and in `text`."""
+    pieces, starts, raws, length = [], [], [], 0
+    for gap_start, gap_end in (*gaps, (end, end)):
+        if gap_start > start:  # no empty stretch: it would shadow the next one in _Segments
+            pieces.append(text[start:gap_start])
+            starts.append(length)
+            raws.append(start)
+            length += gap_start - start
+        start = gap_end
+    return "".join(pieces), starts, raws
 
 
 class _Segments:
@@ -280,7 +335,7 @@ class _Segments:
     __slots__ = ("starts", "raws", "skipped", "at")
 
     def __init__(self, starts, raws, skipped, at):
-        self.starts = starts  # where each part starts in the joined text
+        self.starts = starts  # where each stretch of the joined text starts in it
         self.raws = raws  # where it starts in the script
         self.skipped = skipped  # characters dropped from the front of the joined text
         self.at = at  # script index -> offset in the outermost script
@@ -288,43 +343,55 @@ class _Segments:
     def __call__(self, index):
         return self.at(self.raw(index))
 
+    def raws_of(self, indexes):
+        """raw() of each index (lazily); with one stretch, all are shifted alike."""
+        if len(self.starts) == 1:
+            return map((self.raws[0] + self.skipped).__add__, indexes)
+        return map(self.raw, indexes)
+
     def raw(self, index):
         index += self.skipped
+        if len(self.starts) == 1:  # most commands: one stretch, starting at 0
+            return self.raws[0] + index
         k = bisect_right(self.starts, index) - 1
         if k < 0:
             k = 0
         return self.raws[k] + index - self.starts[k]
 
 
-def _command(text, before, after, via):
-    """(chars dropped, Command fields) with leading reserved words dropped; None if empty."""
+_DROPPED = RESERVED | CONDITIONS
+
+
+def _command(text):
+    """(chars dropped, text, condition) with leading reserved words dropped; None if empty."""
     condition, shift = False, 0
-    while True:
-        head, _, rest = text.partition(" ")
+    head, _, rest = text.partition(" ")
+    while head in _DROPPED:
         if head in CONDITIONS:
             condition = True
-        elif head not in RESERVED:
-            break
-        shift += len(text) - len(rest.lstrip())
-        text = rest.lstrip()
-    head = text.split(" ", 1)[0]
+        rest = rest.lstrip()
+        shift += len(text) - len(rest)
+        text = rest
+        head, _, rest = text.partition(" ")
     if not text or head in NOT_COMMANDS:
         return None
-    return shift, (text, before, after, condition, via)
+    return shift, text, condition
 
 
 def _read_heredocs(text, pos, pending, found, at, depth):
     """Consume the bodies of pending heredocs starting at `pos`; nested scripts for shells."""
     for delim, strip_tabs, owner in pending:
         body_start = pos
-        while pos < len(text):
-            end = text.find("\n", pos)
+        # Only a line holding the delimiter can close the body: jump from one to the next.
+        while pos < len(text) and (hit := text.find(delim, pos)) != -1:
+            line_start = max(pos, text.rfind("\n", pos, hit) + 1)
+            end = text.find("\n", hit)
             end = len(text) if end == -1 else end
-            line = text[pos:end].rstrip("\r")
-            if line == delim or (strip_tabs and line.lstrip("\t") == delim):
-                body_end, pos = pos, end + 1
-                break
+            line = text[line_start:end].rstrip("\r")
             pos = end + 1
+            if line == delim or (strip_tabs and line.lstrip("\t") == delim):
+                body_end = line_start
+                break
         else:
             body_end = pos = len(text)
         carrier = _script_reader(found, owner)
@@ -358,7 +425,7 @@ def _nested(command, local, at, depth):
     via, spans = script
     inner, outer = " ".join(value for value, _ in spans), []
     for _, offsets in spans:
-        outer.extend(at(local.raw(o)) for o in offsets)
+        outer.extend(map(at, local.raws_of(offsets)))
         outer.append(outer[-1] + 1 if outer else command.offset)  # the joining space
     return _scan(inner, 0, via, depth + 1, outer, command.offset)
 

@@ -77,13 +77,14 @@ def without_redirections(spans):
     """Words minus redirections (`> log`, `2>&1`, `<<EOF`): those belong to the outer shell."""
     kept, skip = [], False
     for span in spans:
-        match = _REDIRECTION.match(span[0])
+        value = span[0]
         if skip:
             skip = False
-        elif match is None:
+        # every redirection operator holds < or >: most words are spared the regex
+        elif ("<" not in value and ">" not in value) or not (match := _REDIRECTION.match(value)):
             kept.append(span)
         else:
-            skip = match.end() == len(span[0]) and not span[0].endswith("&")
+            skip = match.end() == len(value) and not value.endswith("&")
     return kept
 
 
@@ -199,8 +200,11 @@ def compose_subcommand(command_words):
     >>> compose_subcommand(words("sudo docker compose -f gcp.yml up -d --force-recreate"))
     ('up', ['-d', '--force-recreate'])
     """
+    command_words = list(command_words)
+    if "docker" not in " ".join(command_words):
+        return None  # the program is neither docker nor docker-compose: most commands
     program, rest = strip_prefixes(
-        [w for w, _ in without_redirections((w, ()) for w in command_words)]
+        [w for w, _ in without_redirections([(w, ()) for w in command_words])]
     )
     if program is None:
         return None
