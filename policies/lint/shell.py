@@ -48,8 +48,8 @@ separator is read inside it).
 import re
 from bisect import bisect_right
 from collections import namedtuple
-from functools import lru_cache
-from operator import itemgetter
+from functools import lru_cache, partial
+from operator import add, itemgetter
 
 from .shellwords import (
     compose_subcommand,
@@ -218,98 +218,114 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
     # the separator that ends it is kept, so its text is sliced out when it ends instead
     # of being gathered token by token.
     gaps = []
-
-    def finish(after, end):
-        nonlocal start, before, gaps
+    pos, size, inert_run = 0, len(text), _INERT_RUN.match
+    while True:
+        # Read tokens up to the separator `after` that ends the command (at `end`); "" is the
+        # end of the text. Ending a command is inline, not a function: it runs per command.
+        if pos >= size:
+            after, end = "", size
+        else:
+            run = inert_run(text, pos)
+            if run is not None:
+                end = run.end()
+                if start is None:  # leading blanks are skipped, as single space tokens were
+                    first = pos
+                    if text[first] in " \t\r":
+                        first = _BLANKS.match(text, first, end).end()
+                    if first < end:
+                        start = first
+                pos = end
+                if pos >= size:
+                    continue
+                # the run stopped at a token that acts: read it (no second try of the run)
+            char = text[pos]
+            if char in _OPERATOR_CHARS:
+                # Where a run stops, these can only start _TOKEN's op (a `&>` would be in the
+                # run): read without the regex, as most tokens that act are newlines.
+                after = text[pos : pos + 2]
+                if after not in _TWO_CHAR_OPERATORS:
+                    after = char
+                end = pos
+                pos += len(after)
+                if closers:  # inside $(...) or ${...}: part of the command
+                    if start is None:
+                        start = end
+                    continue
+            else:
+                match = _TOKEN.match(text, pos)
+                kind, token = match.lastgroup, match.group()
+                pos = match.end()
+                if kind in ("dash", "delim"):
+                    kind = "heredoc"
+                if kind == "cont":
+                    if start is not None:
+                        gaps.append((match.start(), pos))
+                    continue
+                if kind == "space" and start is None:
+                    continue
+                if kind == "hash" and (
+                    match.start() == 0 or text[match.start() - 1] in _WORD_START
+                ):
+                    end = text.find("\n", pos)
+                    pos = len(text) if end == -1 else end
+                    if start is not None:
+                        gaps.append((match.start(), pos))
+                    continue
+                if kind != "op" or closers:
+                    if kind == "open" or (kind == "op" and token == "(" and closers):
+                        closers.append("}" if token == "${" else ")")
+                    elif kind == "close" or (kind == "op" and token == ")"):
+                        if closers and closers[-1] == token:
+                            closers.pop()
+                    elif kind == "heredoc":
+                        # The command being built is the carrier: the next one appended.
+                        delim = match.group("delim").translate(_UNQUOTE)
+                        pending_heredocs.append((delim, bool(match.group("dash")), len(found)))
+                    if start is None:
+                        start = match.start()
+                    continue
+                after, end = token, match.start()
         if start is None:  # no command: a newline after &&, || or | keeps that operator
             if after != "\n" or before not in ("&&", "||", "|"):
                 before = after
-            return
-        if gaps:
-            joined, starts, raws = _stitch(text, start, end, gaps)
-            gaps = []
         else:
-            joined, starts, raws = text[start:end], (0,), (start,)
-        start = None
-        stripped = joined.lstrip()
-        command = _command(stripped.rstrip())
-        if command is not None:
-            shift, command_text, condition = command
-            local = _Segments(starts, raws, len(joined) - len(stripped) + shift, at)
-            fields = (at(local.raw(0)), command_text, before, after, condition, via, carrier, local)
-            found.append(_new_tuple(Command, fields))
-            # "sh" is in every script carrier (ssh, bash/sh -c): spares the call for the rest
-            if depth < MAX_DEPTH and "sh" in command_text:
-                found.extend(_nested(found[-1], local, at, depth))
-        before = after
-
-    pos, size, inert_run = 0, len(text), _INERT_RUN.match
-    while pos < size:
-        run = inert_run(text, pos)
-        if run is not None:
-            end = run.end()
-            if start is None:  # leading blanks are skipped, as single space tokens were
-                first = pos
-                if text[first] in " \t\r":
-                    first = _BLANKS.match(text, first, end).end()
-                if first < end:
-                    start = first
-            pos = end
-            if pos >= size:
-                break
-            # the run stopped at a token that acts: read it (no second try of the run)
-        char = text[pos]
-        if char in _OPERATOR_CHARS:
-            # Where a run stops, these can only start _TOKEN's op (a `&>` would be in the
-            # run): read without the regex, as most tokens that act are newlines.
-            token = text[pos : pos + 2]
-            if token not in _TWO_CHAR_OPERATORS:
-                token = char
-            if closers:  # inside $(...) or ${...}: part of the command
-                if start is None:
-                    start = pos
+            if gaps:
+                joined, starts, raws = _stitch(text, start, end, gaps)
+                gaps = []
             else:
-                finish(token, pos)
-            pos += len(token)
-            if token == "\n" and pending_heredocs and not closers:
-                pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
-            continue
-        match = _TOKEN.match(text, pos)
-        kind, token = match.lastgroup, match.group()
-        pos = match.end()
-        if kind in ("dash", "delim"):
-            kind = "heredoc"
-        if kind == "cont":
-            if start is not None:
-                gaps.append((match.start(), pos))
-            continue
-        if kind == "space" and start is None:
-            continue
-        if kind == "hash" and (match.start() == 0 or text[match.start() - 1] in _WORD_START):
-            end = text.find("\n", pos)
-            pos = len(text) if end == -1 else end
-            if start is not None:
-                gaps.append((match.start(), pos))
-            continue
-        if kind == "op" and not closers:
-            finish(token, match.start())
-            if token == "\n" and pending_heredocs:
-                pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
-            continue
-        if kind == "open" or (kind == "op" and token == "(" and closers):
-            closers.append("}" if token == "${" else ")")
-        elif kind == "close" or (kind == "op" and token == ")"):
-            if closers and closers[-1] == token:
-                closers.pop()
-        elif kind == "heredoc":
-            # The command being built is the carrier; it is the next one appended to found.
-            delim = match.group("delim").translate(_UNQUOTE)
-            pending_heredocs.append((delim, bool(match.group("dash")), len(found)))
-        if start is None:
-            start = match.start()
-    finish("", size)
+                joined, starts = text[start:end], None
+            stripped = joined.lstrip()
+            command_text = stripped.rstrip()
+            # most commands start with no reserved word: spares the call
+            if command_text and command_text.partition(" ")[0] not in _SPECIAL_HEADS:
+                command = 0, command_text, False
+            else:
+                command = _command(command_text)
+            if command is not None:
+                shift, command_text, condition = command
+                skipped = len(joined) - len(stripped) + shift
+                if starts is None and outer is None:  # one stretch, in this very script
+                    offset = base + start + skipped
+                    # locate: offset + index, as _Segments would map it; far cheaper to make
+                    local = partial(add, offset)
+                else:
+                    if starts is None:
+                        starts, raws = (0,), (start,)
+                    local = _Segments(starts, raws, skipped, at)
+                    offset = at(local.raw(0))
+                fields = (offset, command_text, before, after, condition, via, carrier, local)
+                found.append(_new_tuple(Command, fields))
+                # "sh" is in every script carrier (ssh, bash/sh -c): spares the call for the rest
+                if depth < MAX_DEPTH and "sh" in command_text:
+                    found.extend(_nested(found[-1], depth))
+            start = None
+            before = after
+        if not after:
+            break
+        if after == "\n" and pending_heredocs:
+            pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
     if pending_heredocs:
-        _read_heredocs(text, len(text), pending_heredocs, found, at, depth)
+        _read_heredocs(text, size, pending_heredocs, found, at, depth)
     return found
 
 
@@ -328,7 +344,8 @@ def _stitch(text, start, end, gaps):
 
 class _Segments:
     """Maps an index of a command's text back to its index in the script it came from;
-    called, to the offset in the outermost script (a Command's `locate`)."""
+    called, to the offset in the outermost script (a Command's `locate`, where that is not
+    a plain shift: joined lines, dropped comments, a script nested in a quoted word)."""
 
     # slots, and no separate locate closure: one object per command, not four (less for
     # the garbage collector to track while a run holds thousands of parsed scripts)
@@ -343,11 +360,11 @@ class _Segments:
     def __call__(self, index):
         return self.at(self.raw(index))
 
-    def raws_of(self, indexes):
-        """raw() of each index (lazily); with one stretch, all are shifted alike."""
+    def offsets_of(self, indexes):
+        """self(index) of each index (lazily); with one stretch, raw() shifts all alike."""
         if len(self.starts) == 1:
-            return map((self.raws[0] + self.skipped).__add__, indexes)
-        return map(self.raw, indexes)
+            return map(self.at, map((self.raws[0] + self.skipped).__add__, indexes))
+        return map(self.at, map(self.raw, indexes))
 
     def raw(self, index):
         index += self.skipped
@@ -360,6 +377,7 @@ class _Segments:
 
 
 _DROPPED = RESERVED | CONDITIONS
+_SPECIAL_HEADS = _DROPPED | NOT_COMMANDS  # the words _command acts on
 
 
 def _command(text):
@@ -408,24 +426,32 @@ def _script_reader(found, owner):
     carrier = found[owner] if owner < len(found) else None
     if carrier is None:
         return None
-    if reads_script_from_stdin(carrier.words):
+    if _reads_script(carrier.text):
         return carrier
     piped = [c for c in found[owner + 1 :] if c.via == carrier.via][:1]
     bare_cat = [w for w in carrier.words if not w.startswith("<<")] in (["cat"], ["cat", "-"])
-    if bare_cat and carrier.after == "|" and piped and reads_script_from_stdin(piped[0].words):
+    if bare_cat and carrier.after == "|" and piped and _reads_script(piped[0].text):
         return piped[0]
     return None
 
 
-def _nested(command, local, at, depth):
+@lru_cache(maxsize=4096)
+def _reads_script(command_text):
+    """reads_script_from_stdin() of a command's words. Cached: a workflow's heredocs tend to
+    go through the same few `ssh ... <<EOF` lines, and the check costs far more than a look-up."""
+    return reads_script_from_stdin(words(command_text))
+
+
+def _nested(command, depth):
     """Commands of a script carried inside `command`'s words (ssh string, sh -c)."""
     script = remote_script_words(command.text)
     if script is None:
         return []
     via, spans = script
-    inner, outer = " ".join(value for value, _ in spans), []
+    inner, outer, locate = " ".join(value for value, _ in spans), [], command.locate
+    offsets_of = locate.offsets_of if type(locate) is _Segments else partial(map, locate)
     for _, offsets in spans:
-        outer.extend(map(at, local.raws_of(offsets)))
+        outer.extend(offsets_of(offsets))
         outer.append(outer[-1] + 1 if outer else command.offset)  # the joining space
     return _scan(inner, 0, via, depth + 1, outer, command.offset)
 
