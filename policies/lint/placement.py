@@ -84,13 +84,6 @@ def _cached(cache, step, compute):
     return entry[1]
 
 
-def placed_commands(steps):
-    """Every command of every run: step in `steps`, in order (lazily, like a generator).
-
-    Rules holding the workflow use `workflow_commands`, which places each script once."""
-    return (placed for step in steps for placed in _placed_in_step(step))
-
-
 def _placed_in_step(step):
     run = step.run
     if not run:
@@ -114,10 +107,6 @@ def workflow_commands(workflow, steps=None):
     for step in workflow.steps if steps is None else steps:
         found.extend(step_commands(workflow, step))
     return found
-
-
-def all_steps(workflow):
-    return list(workflow.steps)
 
 
 def up_commands(workflow):

@@ -59,7 +59,6 @@ import re
 
 from ..lint.gates import Check, failure_problems, verify_arguments, verify_checks
 from ..lint.placement import (
-    all_steps,
     carries_script,
     commands_after,
     commands_before,
@@ -112,7 +111,7 @@ def check_workflow(workflow, context):
 def _anywhere(workflow, context):
     """Commands of the steps that name driftgate or the contract script (no `up` to follow)."""
     names = ["driftgate", (context.pack.deploy.contract_check or "driftgate").rsplit("/", 1)[-1]]
-    steps = [s for s in all_steps(workflow) if s.run and any(n in s.run for n in names)]
+    steps = [s for s in workflow.steps if s.run and any(n in s.run for n in names)]
     return workflow_commands(workflow, steps)
 
 
@@ -176,7 +175,7 @@ def _with_skips(workflow, check, ups, confirm_input, bypass):
 def _bypass_settings(workflow, bypass):
     """Places that set the bypass variable to true, or let an input or a `|| 'true'` set it."""
     holders = [(workflow.document, "")] + [(job.body, job.key_path) for job in workflow.jobs]
-    holders += [(step.body, step.key_path) for step in all_steps(workflow)]
+    holders += [(step.body, step.key_path) for step in workflow.steps]
     for holder, path in holders:
         env = holder.get("env")
         if isinstance(env, dict) and bypass in env:
@@ -190,7 +189,7 @@ def _bypass_settings(workflow, bypass):
         re.IGNORECASE,
     )
     mentioned = re.compile(name, re.IGNORECASE)
-    for step in all_steps(workflow):
+    for step in workflow.steps:
         if step.run and _mentions(step.run, bypass, mentioned):
             for match in pattern.finditer(step.run):
                 message = f"{bypass} defaults or is set to true (or from an input) in the script"

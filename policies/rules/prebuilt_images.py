@@ -39,7 +39,7 @@ Good:
     ```
 """
 
-from ..lint.placement import all_steps, compose_command, steps_before, unique, workflow_commands
+from ..lint.placement import compose_command, steps_before, unique, workflow_commands
 from ..lint.shell import words
 from ..lint.violation import flag_value
 
@@ -56,7 +56,7 @@ DOCKER_BUILDS = (["build"], ["buildx", "build"], ["buildx", "bake"], ["image", "
 
 def check_workflow(workflow, context):
     violations = []
-    for step in all_steps(workflow):
+    for step in workflow.steps:
         if step.uses and step.uses.split("@")[0] == "docker/build-push-action":
             message = "the deploy builds an image (docker/build-push-action)"
             violations.append(flag_value(step.body, "uses", f"{step.key_path}.uses", message))
