@@ -69,7 +69,6 @@ __all__ = [  # the shell reading API (some names live in shellwords.py)
     "parse_script",
     "reads_script_from_stdin",
     "remote_script_words",
-    "runs_compose_up",
     "shell_commands",
     "word_spans",
     "words",
@@ -462,13 +461,6 @@ def is_compose_up(command_text):
         return False  # most commands; spares splitting them into words
     found = compose_subcommand(words(command_text))
     return found is not None and found[0] == "up"
-
-
-def runs_compose_up(script):
-    """Whether a run: script brings containers up, nested scripts included."""
-    if not isinstance(script, str) or "compose" not in script:
-        return False
-    return any(is_compose_up(command.text) for command in parse_script(script))
 
 
 _FAILING_EXIT = re.compile(r"(exit|return)\s+([1-9][0-9]*|\"?\$\S+)|false")
