@@ -175,11 +175,11 @@ def _applies(module, kind):
 
 
 def _sniff(path, document):
-    if "jobs" in document or "on" in document:
+    if "jobs" in document or "on" in document or "runs" in document:  # runs: an action
         return "workflow"
     if "services" in document:
         return "compose"
-    raise InputError(path, "neither a workflow (no on/jobs) nor a compose file (no services)")
+    raise InputError(path, "neither a workflow (no on/jobs/runs) nor a compose file (no services)")
 
 
 def _line(document):

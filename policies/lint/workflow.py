@@ -53,9 +53,9 @@ class Job(namedtuple("Job", "id body key_path steps")):
     __slots__ = ()
 
     @classmethod
-    def of(cls, job_id, body):
+    def of(cls, job_id, body, key_path=None):
         """The job `job_id` of a workflow, its steps listed once (rules walk them often)."""
-        key_path = f"jobs.{job_id}"
+        key_path = key_path or f"jobs.{job_id}"
         steps = body.get("steps")
         steps = steps if isinstance(steps, YamlList) else ()
         return cls(
@@ -88,7 +88,11 @@ class Job(namedtuple("Job", "id body key_path steps")):
 
 
 class Workflow:
-    """One workflow file; `document` is its located root mapping."""
+    """One workflow file; `document` is its located root mapping.
+
+    A composite action (`runs:` and no `jobs:`) reads as a workflow with one job,
+    `runs`, whose inputs are its dispatch inputs: every action input is free text.
+    """
 
     def __init__(self, document, path):
         self.document = document if isinstance(document, YamlMap) else YamlMap()
@@ -142,8 +146,7 @@ class Workflow:
 
     @cached_property
     def _dispatch_inputs(self):
-        dispatch = self.trigger("workflow_dispatch")
-        inputs = dispatch.config.get("inputs") if dispatch and dispatch.config else None
+        inputs = self.dispatch_inputs_container
         if not isinstance(inputs, YamlMap):
             return {}
         return {
@@ -154,13 +157,22 @@ class Workflow:
     @property
     def dispatch_inputs_container(self):
         """The located `inputs:` mapping itself (for positions), or None."""
+        if self._composite_action:
+            inputs = self.document.get("inputs")
+            return inputs if isinstance(inputs, YamlMap) else None
         dispatch = self.trigger("workflow_dispatch")
         inputs = dispatch.config.get("inputs") if dispatch and dispatch.config else None
         return inputs if isinstance(inputs, YamlMap) else None
 
     # Built once per workflow: every rule walks the jobs, many of them repeatedly.
     @cached_property
+    def _composite_action(self):
+        return "jobs" not in self.document and isinstance(self.document.get("runs"), YamlMap)
+
+    @cached_property
     def jobs(self):
+        if self._composite_action:
+            return (Job.of("runs", self.document["runs"], key_path="runs"),)
         jobs = self.document.get("jobs")
         if not isinstance(jobs, YamlMap):
             return ()
