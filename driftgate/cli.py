@@ -35,6 +35,7 @@ def build_parser(command=None):
     )
     parser.add_argument("--version", action="version", version=f"driftgate {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.commands = subparsers.choices  # name -> the subcommand's own parser
     for module in COMMANDS:
         if command is None or command in module.HELP:
             module.register(subparsers)
@@ -87,10 +88,41 @@ def command_in(argv):
     return word if any(word in module.HELP for module in COMMANDS) else ""
 
 
+def refuse_unknown_command(parser, argv):
+    """Exit 2 when argv names no known subcommand, suggesting the closest one."""
+    import difflib  # only on an error: ~1.7 ms a run otherwise
+
+    word = next((arg for arg in argv if not arg.startswith("-")), "")
+    if word:
+        names = list(parser.commands)
+        close = difflib.get_close_matches(word.lower(), names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (one of: {', '.join(names)})"
+        parser.error(f"unknown command {word!r}{hint}")
+
+
+def refuse_unknown_options(subparser, extras):
+    """Exit 2 with the subcommand's own usage (argparse would show the top-level one)."""
+    import difflib  # only on an error: ~1.7 ms a run otherwise
+
+    known = [option for option in subparser._option_string_actions if option.startswith("--")]
+    hints = []
+    for extra in extras:
+        close = difflib.get_close_matches(extra.partition("=")[0], known, n=1)
+        hints += [f"did you mean {close[0]}?"] if extra.startswith("-") and close else []
+    message = f"unrecognized arguments: {' '.join(extras)}"
+    subparser.error("; ".join([message, *hints]))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(command_in(argv))
-    args = parser.parse_args(argv)  # argparse itself exits 2 on a usage error
+    command = command_in(argv)
+    parser = build_parser(command)
+    if not command:
+        refuse_unknown_command(parser, argv)
+    # argparse itself exits 2 on a usage error, with the usage of the parser that failed.
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        refuse_unknown_options(parser.commands[args.command], extras)
     try:
         return args.run(args)
     except DriftgateError as exc:
