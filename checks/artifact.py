@@ -123,6 +123,11 @@ def _contract_of(result):
     }
 
 
+def health_record(results):
+    """What the health group recorded about its poll (None when it did not run)."""
+    return _property(results, "health")
+
+
 def _property(results, wanted):
     values = [value for r in results for name, value in r.properties if name == wanted]
     return values[-1] if values else None

@@ -13,8 +13,9 @@ def markdown(document):
     if document["bypassed"]:
         verdict = "PASSED with contract failures BYPASSED"
     sha = document["expected_sha"]
+    rollback = f" (rollback from `{document['rollback_from'][:12]}`)" if _rollback(document) else ""
     lines = [
-        f"## driftgate verify: {document['target']} @ `{sha[:12]}`: {verdict}",
+        f"## driftgate verify: {document['target']} @ `{sha[:12]}`{rollback}: {verdict}",
         "",
     ]
     if document["bypassed"]:
@@ -36,6 +37,8 @@ def markdown(document):
     lines += [
         f"{_deployed(deployed)}; {time_to_verdict(timings)}; total {timings['total_seconds']} s.",
         "",
+        _previous(document),
+        "",
         "| check | outcome | message |",
         "|---|---|---|",
     ]
@@ -44,6 +47,31 @@ def markdown(document):
         outcome = icons.get(check["outcome"], check["outcome"])
         lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
     return "\n".join(lines) + "\n\n"
+
+
+def _rollback(document):
+    return bool(document.get("rollback_from"))
+
+
+PREVIOUS_SOURCES = {
+    "health": "answered healthy before the expected SHA",
+    "records": "the newest other SHA that passed the gate here, from its records",
+}
+
+
+def _previous(document):
+    """The SHA to roll back to, and how the gate knows it."""
+    sha = document.get("previous_sha")
+    if not sha:
+        note = (
+            f" ({_cell(document['previous_sha_note'])})"
+            if document.get("previous_sha_note")
+            else ""
+        )
+        return f"Previous SHA: none known, nothing to roll back to{note}."
+    return (
+        f"Previous SHA: `{sha}` ({PREVIOUS_SOURCES.get(document.get('previous_sha_source'), '')})."
+    )
 
 
 def _deployed(deployed):
