@@ -141,8 +141,12 @@ def _prometheus_history(source, target, before, timeout):
         f" and on(target, sha) ({PASSED}{selector} == 1)"
         f" and on(target, sha) ({BYPASS}{selector} == 0)"
     )
-    newest = f"max by (sha, kind) (max_over_time(({good})[{LOOKBACK}:{RESOLUTION}]))"
-    for item in _query(source, newest, at, timeout):
+    # The subquery's steps sit on whole minutes: it misses a verdict scraped since the
+    # last one, which the instant query (the verdicts exported now) adds.
+    history_query = f"max by (sha, kind) (max_over_time(({good})[{LOOKBACK}:{RESOLUTION}]))"
+    now_query = f"max by (sha, kind) ({good})"
+    answers = _query(source, history_query, at, timeout) + _query(source, now_query, at, timeout)
+    for item in answers:
         labels = item.get("metric", {})
         history.append(
             Verdict(
