@@ -29,9 +29,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from records_helpers import Daemons
+from records_helpers import Daemons, RecordingProxy, basic
 from workflow_runner import run_job, runner_env
 
+from driftgate.checks.pushgateway import push_verdict
 from driftgate.reference_target import ReferenceTarget
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,10 @@ COMPOSE = ROOT / "examples/catscan/docker-compose.gcp.yml"
 SHIMS = Path(__file__).parent / "rollback_shim"
 VM_NAME = "catscan-production-sg"
 ROLLBACK_STEP = "Roll back to the previous SHA"
-SKIPPED = ("Install driftgate",)  # this venv's driftgate is on PATH instead
+SKIPPED = ("Install driftgate",)
+SHA_BYPASSED = (
+    "bbbbba55d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6"  # this venv's driftgate is on PATH instead
+)
 
 
 def git(cwd, *args):
@@ -275,8 +279,20 @@ def test_a_failed_deploy_rolls_back_to_the_sha_that_passed_before(world, tmp_pat
     rolled_back = 'driftgate_verify_passed{target="production",kind="rollback"} == 1'
     wait_for(lambda: query(prometheus, rolled_back), 20, "Prometheus scraped the rollback")
     assert [r["metric"]["sha"] for r in query(prometheus, rolled_back)] == [sha_a[:7]]
-    code, out, err = last_good("--target", "production", "--prometheus", prometheus)
+    # A newer verdict that passed only through the contract bypass is never known good.
+    push_verdict(world["gateway"], "production", SHA_BYPASSED, passed=True, bypassed=True)
+    bypassed = f'driftgate_verify_contract_bypass{{sha="{SHA_BYPASSED[:7]}"}} == 1'
+    wait_for(lambda: query(prometheus, bypassed), 20, "Prometheus scraped the bypassed verdict")
+    proxy = RecordingProxy(prometheus)  # proves the reader only GETs, with basic auth
+    try:
+        code, out, err = last_good(
+            "--target", "production", "--prometheus", proxy.url("ops:pr0m-secret")
+        )
+    finally:
+        proxy.close()
     assert (code, err) == (0, "") and out.startswith(f"{sha_a[:7]} ")
+    assert proxy.methods() == {"GET"} and "pr0m-secret" not in out
+    assert {auth for _, _, auth in proxy.requests} == {basic("ops", "pr0m-secret")}
     code, out, _ = last_good("--target", "production", "--pushgateway", world["gateway"])
     assert code == 0 and out.startswith(f"{sha_a[:7]} ") and out.endswith(" rollback\n")
     code, out, _ = last_good(
