@@ -19,6 +19,8 @@ from driftgate.policies.sha import normalise_sha, short_sha
 
 from .records import RecordsError, Source, last_good
 
+RECORDS_TIMEOUT = 5.0  # seconds per request: the records must not hold a gate up for long
+
 
 def records_source(settings):
     """The gate's records: Prometheus (the history) if given, else the Pushgateway, else None."""
@@ -45,7 +47,7 @@ def previous_sha(settings, health):
     if source is None:
         return Previous(None, None)
     try:
-        history = source.history(settings.target.name)
+        history = source.history(settings.target.name, timeout=RECORDS_TIMEOUT)
     except RecordsError as exc:
         return Previous(None, None, f"the gate's records cannot be read: {exc}")
     excluded = short_sha(settings.expected_sha)
@@ -69,7 +71,7 @@ def promotion_waiver(settings):
     if source is None:
         return Waiver(False, "no records to consult (give --prometheus or --pushgateway)")
     try:
-        history = source.history(target)
+        history = source.history(target, timeout=RECORDS_TIMEOUT)
     except RecordsError as exc:
         return Waiver(False, f"the gate's records cannot be read: {exc}")
     found = last_good([v for v in history if v.sha == sha])

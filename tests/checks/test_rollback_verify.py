@@ -8,6 +8,8 @@ no promotion, and its verdict is pushed with kind="rollback"; when the
 records cannot be read, the gate says so and asks staging as for any deploy.
 """
 
+import threading
+import time
 import urllib.request
 
 import pytest
@@ -38,6 +40,20 @@ def gateway(tmp_path):
         daemons.stop()
 
 
+def flip_after_first_poll(target, sha):
+    """Deploy `sha` once the gate has seen the old SHA answer (however slow its start)."""
+
+    def watch():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if any(path == "/health" for _, path in list(target.requests)):
+                target.deploy(sha, after=0.2)
+                return
+            time.sleep(0.01)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def gate(verify, production, staging, tmp_path, *extra, expected=NEW_SHA):
     artifact = tmp_path / "verify.json"
     args = target_args(production, staging, "--json-out", artifact, *extra)
@@ -51,7 +67,7 @@ def test_previous_sha_seen_by_the_poll_reaches_every_output(
 ):
     output, summary = runner
     production.sha = OLD_SHA
-    production.deploy(NEW_SHA, after=1.5)  # after the in-process pytest's start
+    flip_after_first_poll(production, NEW_SHA)
     code, out, document = gate(
         verify, production, staging, tmp_path, "--groups", "health", "--deadline", "5"
     )
