@@ -40,7 +40,7 @@ def lint_reference(tmp_path, snippet=None, replacement=None):
 def test_the_reference_with_its_rollback_lints_clean(tmp_path):
     report, text = lint_reference(tmp_path)
     assert "driftgate verify --rollback-from" in text
-    assert report.findings == []
+    assert list(report.findings) == []
 
 
 def test_the_rollback_never_stands_in_for_the_deploy_gate(tmp_path):
