@@ -13,7 +13,8 @@ def markdown(document):
     if document["bypassed"]:
         verdict = "PASSED with contract failures BYPASSED"
     sha = document["expected_sha"]
-    rollback = f" (rollback from `{document['rollback_from'][:12]}`)" if _rollback(document) else ""
+    failed = document.get("rollback_from")
+    rollback = f" (rollback from `{failed[:12]}`)" if failed else ""
     lines = [
         f"## driftgate verify: {document['target']} @ `{sha[:12]}`{rollback}: {verdict}",
         "",
@@ -49,10 +50,6 @@ def markdown(document):
     return "\n".join(lines) + "\n\n"
 
 
-def _rollback(document):
-    return bool(document.get("rollback_from"))
-
-
 PREVIOUS_SOURCES = {
     "health": "answered healthy before the expected SHA",
     "records": "the newest other SHA that passed the gate here, from its records",
@@ -61,17 +58,13 @@ PREVIOUS_SOURCES = {
 
 def _previous(document):
     """The SHA to roll back to, and how the gate knows it."""
-    sha = document.get("previous_sha")
-    if not sha:
-        note = (
-            f" ({_cell(document['previous_sha_note'])})"
-            if document.get("previous_sha_note")
-            else ""
+    sha, note = document.get("previous_sha"), document.get("previous_sha_note")
+    if sha:
+        return (
+            f"Previous SHA: `{sha}` ({PREVIOUS_SOURCES.get(document.get('previous_sha_source'))})."
         )
-        return f"Previous SHA: none known, nothing to roll back to{note}."
-    return (
-        f"Previous SHA: `{sha}` ({PREVIOUS_SOURCES.get(document.get('previous_sha_source'), '')})."
-    )
+    why = f" ({_cell(note)})" if note else ""
+    return f"Previous SHA: none known, nothing to roll back to{why}."
 
 
 def _deployed(deployed):
