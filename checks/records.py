@@ -122,7 +122,7 @@ def parse_source(kind, url):
 
 
 def _prometheus_history(source, target, before, timeout):
-    """Known-good verdicts per (sha, kind), newest first-seen verdict of `before`.
+    """The newest known-good verdict per (sha, kind), and `before`'s first verdict.
 
     The subquery walks the history, so a verdict replaced or pruned on the
     Pushgateway since still counts. Evaluated at `before`'s first verdict (when
