@@ -8,7 +8,10 @@ the reader only GETs, and credentials in the URL are sent, never printed.
 """
 
 import doctest
+import http.server
 import json
+import threading
+import time
 
 import pytest
 from prometheus_client import push_to_gateway
@@ -160,3 +163,50 @@ def test_a_source_url_must_be_http(last_good):
 def test_the_records_docstring_example_runs():
     results = doctest.testmod(records)
     assert results.attempted > 0 and results.failed == 0
+
+
+class _Unbounded(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a body that never ends: fast (`flood`) or a byte a second."""
+
+    protocol_version = "HTTP/1.1"
+    flood = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * 65536 if self.flood else b" "
+        try:
+            while True:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                if not self.flood:
+                    time.sleep(1)
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize(
+    ("flood", "message"),
+    [(True, "answer larger than 8388608 bytes"), (False, "no complete answer in 2 s")],
+)
+def test_an_answer_without_end_is_cut_off(last_good, flood, message):
+    handler = type("Handler", (_Unbounded,), {"flood": flood})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        started = time.monotonic()
+        code, out, err = last_good("--target", "production", "--pushgateway", url, "--timeout", "2")
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (code, out) == (2, "")
+    assert err == f"driftgate: error: {url}: {message}\n"
+    assert elapsed < 2 + 3  # the timeout bounds the whole answer, not each read
