@@ -38,8 +38,7 @@ def markdown(document):
     lines += [
         f"{_deployed(deployed)}; {time_to_verdict(timings)}; total {timings['total_seconds']} s.",
         "",
-        _previous(document),
-        "",
+        *([_previous(document), ""] if not failed else []),  # a rollback names what it replaces
         "| check | outcome | message |",
         "|---|---|---|",
     ]
@@ -64,7 +63,8 @@ def _previous(document):
             f"Previous SHA: `{sha}` ({PREVIOUS_SOURCES.get(document.get('previous_sha_source'))})."
         )
     why = f" ({_cell(note)})" if note else ""
-    return f"Previous SHA: none known, nothing to roll back to{why}."
+    consequence = "" if document["passed"] else ": nothing to roll back to"
+    return f"Previous SHA: none known{consequence}{why}."
 
 
 def _deployed(deployed):

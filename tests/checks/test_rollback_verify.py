@@ -104,7 +104,7 @@ def test_no_previous_sha_when_nothing_else_answered_healthy(
     assert code == 1
     assert document["previous_sha"] is None and document["previous_sha_source"] is None
     assert output.read_text() == "previous_sha=\nverdict=fail\n"
-    assert "Previous SHA: none known, nothing to roll back to." in summary.read_text()
+    assert "Previous SHA: none known: nothing to roll back to." in summary.read_text()
 
 
 def test_previous_sha_from_the_records_when_the_poll_saw_none(
@@ -174,6 +174,7 @@ def test_rollback_to_a_sha_that_passed_here_needs_no_promotion(
     assert promotion["known_good"]["sha"] == OLD_SHA[:7]
     assert output.read_text().endswith("verdict=pass\n")
     assert f"(rollback from `{NEW_SHA[:12]}`): PASSED" in summary.read_text()
+    assert "Previous SHA" not in summary.read_text()  # a rollback names what it replaces
     with urllib.request.urlopen(gateway + "/metrics", timeout=5) as answer:
         metrics = answer.read().decode()
     pushed = (
