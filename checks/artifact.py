@@ -8,7 +8,11 @@ versioned and never a dump of internal objects:
      "checks": [{"id", "group", "outcome", "message", "seconds", "properties"}],
      "contracts": {timestamp, days, strict, buyer_filter, results, summary, bypassed,
                    bypassed_contracts},
-     "api": {source, error, operations: [{operation, requests, statuses, failures, seconds}]}}
+     "api": {source, error, operations: [{operation, requests, statuses, failures, seconds}]},
+     "kind", "rollback_from", "previous_sha", "previous_sha_source", "previous_sha_note"}
+
+The last five are added by the report (checks.rollback.fields): they may read the
+gate's records over the network, which rendering never does.
 """
 
 import json
@@ -121,6 +125,11 @@ def _contract_of(result):
         "message": record.get("message") or result.message,
         "test": result.id,
     }
+
+
+def health_record(results):
+    """What the health group recorded about its poll (None when it did not run)."""
+    return _property(results, "health")
 
 
 def _property(results, wanted):

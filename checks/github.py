@@ -13,8 +13,10 @@ def markdown(document):
     if document["bypassed"]:
         verdict = "PASSED with contract failures BYPASSED"
     sha = document["expected_sha"]
+    failed = document.get("rollback_from")
+    rollback = f" (rollback from `{failed[:12]}`)" if failed else ""
     lines = [
-        f"## driftgate verify: {document['target']} @ `{sha[:12]}`: {verdict}",
+        f"## driftgate verify: {document['target']} @ `{sha[:12]}`{rollback}: {verdict}",
         "",
     ]
     if document["bypassed"]:
@@ -36,6 +38,7 @@ def markdown(document):
     lines += [
         f"{_deployed(deployed)}; {time_to_verdict(timings)}; total {timings['total_seconds']} s.",
         "",
+        *([_previous(document), ""] if not failed else []),  # a rollback names what it replaces
         "| check | outcome | message |",
         "|---|---|---|",
     ]
@@ -44,6 +47,24 @@ def markdown(document):
         outcome = icons.get(check["outcome"], check["outcome"])
         lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
     return "\n".join(lines) + "\n\n"
+
+
+PREVIOUS_SOURCES = {
+    "health": "answered healthy before the expected SHA",
+    "records": "the newest other SHA that passed the gate here, from its records",
+}
+
+
+def _previous(document):
+    """The SHA to roll back to, and how the gate knows it."""
+    sha, note = document.get("previous_sha"), document.get("previous_sha_note")
+    if sha:
+        return (
+            f"Previous SHA: `{sha}` ({PREVIOUS_SOURCES.get(document.get('previous_sha_source'))})."
+        )
+    why = f" ({_cell(note)})" if note else ""
+    consequence = "" if document["passed"] else ": nothing to roll back to"
+    return f"Previous SHA: none known{consequence}{why}."
 
 
 def _deployed(deployed):

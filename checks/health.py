@@ -62,6 +62,7 @@ class HealthPoll:
     last: Probe  # the last probe (its failure, or its verdict)
     last_verdict: object = None  # the last payload judged, even if a later probe failed
     transitions: tuple = ()  # (seconds, summary) each time the answer changed
+    previous_sha: str | None = None  # the last other SHA that answered healthy before
 
     @property
     def passed(self):
@@ -79,12 +80,13 @@ def poll_health(url, expected_sha, schema=None, deadline=120.0, poll_interval=0.
     An old SHA answering healthy is not a pass: polling goes on until the deadline.
     """
     start = time.monotonic()
-    attempts, transitions, last_verdict = 0, [], None
+    attempts, transitions, last_verdict, previous_sha = 0, [], None, None
     while True:
         remaining = deadline - (time.monotonic() - start)
         probe = _probe(url, expected_sha, schema, start, remaining)
         attempts += 1
         last_verdict = probe.verdict or last_verdict
+        previous_sha = _other_healthy_sha(probe.verdict) or previous_sha
         if not transitions or transitions[-1][1] != probe.summary:
             transitions = [*transitions, (round(probe.seconds, 3), probe.summary)]
             transitions = transitions[-MAX_TRANSITIONS:]
@@ -105,7 +107,16 @@ def poll_health(url, expected_sha, schema=None, deadline=120.0, poll_interval=0.
         last=probe,
         last_verdict=last_verdict,
         transitions=tuple(transitions),
+        previous_sha=previous_sha,
     )
+
+
+def _other_healthy_sha(verdict):
+    """The SHA of a verdict that passes in every way but the SHA: what ran before."""
+    if verdict is None or verdict.sha_matches:
+        return None
+    ok = verdict.healthy and verdict.sha_valid and verdict.versions_agree
+    return verdict.deployed_sha if ok else None
 
 
 def probe_health(url, expected_sha, schema=None, timeout=10.0):

@@ -2,10 +2,12 @@
 
 >>> push_verdict("http://127.0.0.1:9091", "production", "94e9cbb0d1", True, False)  # doctest: +SKIP
 
-Three gauges labelled {target, sha} (sha: 7 hex), job `driftgate_verify`,
-grouped by target AND sha: a push replaces only the previous verdict for the
-same (target, SHA), so a failed gate for a SHA that never got deployed does not
-erase the passing verdict of the SHA that still runs. The Pushgateway keeps
+Three gauges labelled {target, sha, kind, bypass_armed} (sha: 7 hex; kind
+`deploy` or `rollback`; bypass_armed `true` when ALLOW_CONTRACT_FAILURE was
+set), job `driftgate_verify`, grouped by target AND sha: a push replaces only
+the previous verdict for the same (target, SHA), so a failed gate for a SHA
+that never got deployed does not erase the passing verdict of the SHA that
+still runs. The Pushgateway keeps
 one group per verified (target, SHA) until it is deleted (docs/monitor.md,
 "Pruning old verdicts"). A failed push is the caller's warning; it never
 changes the verdict.
@@ -25,10 +27,12 @@ def grouping_key(target, sha):
     return {"target": target, "sha": short_sha(sha) or "unknown"}
 
 
-def verdict_registry(target, sha, passed, bypassed, timestamp=None):
+def verdict_registry(
+    target, sha, passed, bypassed, timestamp=None, kind="deploy", bypass_armed="false"
+):
     """A fresh registry holding the three verdict gauges (also used by tests)."""
     registry = CollectorRegistry()
-    labels = grouping_key(target, sha)
+    labels = {**grouping_key(target, sha), "kind": kind, "bypass_armed": bypass_armed}
     values = {
         "driftgate_verify_passed": ("1 when the post-deploy gate passed", 1 if passed else 0),
         "driftgate_verify_contract_bypass": (
@@ -46,9 +50,11 @@ def verdict_registry(target, sha, passed, bypassed, timestamp=None):
     return registry
 
 
-def push_verdict(gateway_url, target, sha, passed, bypassed, timeout=5.0):
+def push_verdict(
+    gateway_url, target, sha, passed, bypassed, timeout=5.0, kind="deploy", bypass_armed="false"
+):
     """Push the verdict; raises OSError (URLError and friends) when the push fails."""
-    registry = verdict_registry(target, sha, passed, bypassed)
+    registry = verdict_registry(target, sha, passed, bypassed, kind=kind, bypass_armed=bypass_armed)
     push_to_gateway(
         gateway_url,
         job=JOB,

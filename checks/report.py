@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from . import artifact, github
+from . import artifact, github, rollback
 from .pushgateway import push_verdict
 from .secrets import scrub
 
@@ -134,6 +134,7 @@ class GateReport:
         session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
         finished = time.time()
         document = artifact.build(self.settings, results, self.verdict, self.started, finished)
+        document.update(rollback.fields(self.settings, artifact.health_record(results)))
         document = artifact.scrubbed(document, self.secrets)
         if self.settings.json_out:
             try:
@@ -149,6 +150,13 @@ class GateReport:
                     out.write(self._clean(github.markdown(document)))
             except OSError as exc:
                 self.output_errors.append(f"cannot write GITHUB_STEP_SUMMARY: {_one_line(exc)}")
+        output_path = os.environ.get("GITHUB_OUTPUT")
+        if output_path:  # previous_sha and verdict, for a later step (the rollback)
+            try:
+                with open(output_path, "a", encoding="utf-8") as out:
+                    out.write(rollback.github_output_lines(document))
+            except OSError as exc:
+                self.output_errors.append(f"cannot write GITHUB_OUTPUT: {_one_line(exc)}")
         if self.settings.pushgateway:
             self._push()
 
@@ -161,6 +169,7 @@ class GateReport:
                 settings.expected_sha,
                 verdict.passed,
                 verdict.bypassed,
+                kind=settings.kind,
             )
         except Exception as exc:  # noqa: BLE001 - a failed push never changes the verdict
             self.push_warning = self._clean(f"push to Pushgateway failed: {_one_line(exc)}")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from driftgate.policies.errors import DriftgateError
 from driftgate.policies.pack import load_pack
-from driftgate.policies.sha import normalise_sha
+from driftgate.policies.sha import normalise_sha, shas_match
 
 from .secrets import scrub, secret_values  # noqa: F401 - also imported from here
 from .suite import GROUPS
@@ -94,6 +94,17 @@ OPTIONS = (
     Option("json-out", "write the versioned JSON artifact here", metavar="PATH"),
     Option("pushgateway", "push the verdict to this Pushgateway URL", ("DRIFTGATE_PUSHGATEWAY",)),
     Option("openapi-file", "OpenAPI document file (instead of fetching it from the target)"),
+    Option(
+        "rollback-from",
+        "verify a rollback: the expected SHA replaces this failed one (pushed as kind=rollback)",
+        metavar="SHA",
+    ),
+    Option(
+        "prometheus",
+        "Prometheus holding the pushed verdicts, read for the previous SHA and --rollback-from",
+        ("DRIFTGATE_PROMETHEUS",),
+        metavar="URL",
+    ),
 )
 
 
@@ -136,6 +147,13 @@ class GateSettings:
     openapi_file: str | None = None
     json_out: str | None = None
     pushgateway: str | None = None
+    rollback_from: str | None = None  # the failed SHA a rollback replaces
+    prometheus: str | None = None  # the gate's records (with the Pushgateway)
+
+    @property
+    def kind(self):
+        """The verdict's kind label: rollback with --rollback-from, else deploy."""
+        return "rollback" if self.rollback_from else "deploy"
 
     def secrets(self):
         """The values no output may contain: token, DSN, and the DSN's password."""
@@ -180,10 +198,12 @@ def resolve_settings(raw, environ=None):
     ssh_identity = _existing_file("--ssh-identity", value("ssh-identity"))
     host_spec = value("host") or None
     dsn = environ.get(dsn_env) or None
+    expected_sha = _expected_sha(value("expected-sha"))
+    prometheus = value("prometheus")
     return GateSettings(
         pack=pack,
         target=target,
-        expected_sha=_expected_sha(value("expected-sha")),
+        expected_sha=expected_sha,
         base_url=urls[target.name],
         urls=urls,
         deadline=_seconds("--deadline", value("deadline"), DEFAULT_DEADLINE),
@@ -201,6 +221,8 @@ def resolve_settings(raw, environ=None):
         openapi_file=_existing_file("--openapi-file", value("openapi-file")),
         json_out=raw.get("json-out") or None,
         pushgateway=_check_url("--pushgateway", pushgateway) if pushgateway else None,
+        rollback_from=_rollback_from(value("rollback-from"), expected_sha),
+        prometheus=_check_url("--prometheus", prometheus) if prometheus else None,
     )
 
 
@@ -235,6 +257,20 @@ def _expected_sha(raw):
     sha = normalise_sha(raw)
     if sha is None:
         raise SettingsError(f"--expected-sha: not a commit SHA (7 to 40 hex): {str(raw)[:60]!r}")
+    return sha
+
+
+def _rollback_from(raw, expected_sha):
+    """The failed SHA a rollback replaces: a SHA, and not the one being rolled back to."""
+    if not raw:
+        return None
+    sha = normalise_sha(raw)
+    if sha is None:
+        raise SettingsError(f"--rollback-from: not a commit SHA (7 to 40 hex): {str(raw)[:60]!r}")
+    if shas_match(sha, expected_sha):
+        raise SettingsError(
+            "--rollback-from: names the expected SHA itself; a rollback returns to an older SHA"
+        )
     return sha
 
 

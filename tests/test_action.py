@@ -199,7 +199,14 @@ def test_verify_failure_fails_the_step_and_keeps_the_callers_report_path(runner,
         "run", {"command": "verify", "args": args}, tmp_path
     )
     assert code == 1, output
-    assert outputs == {"passed": "false", "report": str(report), "exit-code": "1"}
+    # The gate's own step outputs (previous_sha, verdict) pass through beside the action's.
+    assert outputs == {
+        "passed": "false",
+        "report": str(report),
+        "exit-code": "1",
+        "verdict": "fail",
+        "previous_sha": OLD_SHA[:8],
+    }
     assert json.loads(report.read_text("utf-8"))["passed"] is False
     assert ": FAILED" in summary.splitlines()[0]
 

@@ -91,6 +91,7 @@ def test_answers_expected_sha(health_poll, gate, record_property):
             "problems": list(verdict.problems) if verdict else [],
             "last_failure": health_poll.last.summary if health_poll.last.failure else None,
             "history": [list(t) for t in health_poll.transitions],
+            "previous_sha": health_poll.previous_sha,
         },
     )
     if health_poll.passed:

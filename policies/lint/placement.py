@@ -3,6 +3,9 @@
 A "deploy step" is a step whose run: script runs `docker compose ... up`
 (workflow.deploy_steps). "After" a step means later in the same job, or in a
 job that needs its job (directly or transitively); "before" is the converse.
+A step that runs only on failure (`if: failure() ...`, on it or its job) is the
+way back, not the deploy: it is never "after" a step that runs on success, so
+a rollback's own check never stands in for the deploy's gate.
 A Placed command is one command of a step's parsed run: script, and can flag
 itself at its exact line and column.
 
@@ -13,6 +16,7 @@ itself at its exact line and column.
 ['docker compose up -d']
 """
 
+import re
 from collections import namedtuple
 from functools import lru_cache, partial
 from itertools import count, repeat
@@ -146,12 +150,32 @@ def _upstream_ids(workflow, job_id):
 
 
 def steps_after(workflow, anchor):
+    way_back = runs_only_on_failure(workflow, anchor)
     found = _cached(
         _facts(workflow).after,
         anchor,
-        lambda: tuple(s for s in workflow.steps if is_after(workflow, s, anchor)),
+        lambda: tuple(
+            s
+            for s in workflow.steps
+            if is_after(workflow, s, anchor) and (way_back or not runs_only_on_failure(workflow, s))
+        ),
     )
     return list(found)
+
+
+_ON_FAILURE = re.compile(r"\bfailure\s*\(")
+_ON_SUCCESS_TOO = re.compile(r"\|\||!\s*failure|\b(?:always|success|cancelled)\s*\(")
+
+
+def runs_only_on_failure(workflow, step):
+    """Whether a step (or its job) runs only when something failed: its `if:` calls
+    failure() and nothing (`||`, always(), success(), !failure()) lets success through."""
+    job = workflow.job(step.job_id)
+    for condition in (step.body.get("if"), job.body.get("if") if job else None):
+        text = str(condition) if isinstance(condition, str) else ""
+        if _ON_FAILURE.search(text) and not _ON_SUCCESS_TOO.search(text):
+            return True
+    return False
 
 
 def steps_before(workflow, anchor):

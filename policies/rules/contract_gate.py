@@ -64,6 +64,7 @@ from ..lint.placement import (
     commands_before,
     flag_missing,
     input_names,
+    runs_only_on_failure,
     unique,
     up_commands,
     workflow_commands,
@@ -88,7 +89,8 @@ NAMING_ONLY = (["echo"], ["printf"], ["cat"], ["ls"])  # commands that name the 
 def check_workflow(workflow, context):
     bypass = context.pack.deploy.contract_bypass_variable
     violations = list(_bypass_settings(workflow, bypass))
-    ups = up_commands(workflow)
+    # The last `up` of the deploy itself: a rollback's (on failure only) is the way back.
+    ups = [p for p in up_commands(workflow) if not runs_only_on_failure(workflow, p.step)]
     candidates = commands_after(workflow, ups[-1]) if ups else _anywhere(workflow, context)
     confirm = context.pack.deploy.confirm_input
     checks = [

@@ -160,7 +160,10 @@ def metrics(url):
 def test_push_verdict_to_a_real_pushgateway(pushgateway):
     push_verdict(pushgateway, "production", NEW_SHA, passed=True, bypassed=False)
     text = metrics(pushgateway)
-    labels = 'instance="",job="driftgate_verify",sha="94e9cbb",target="production"'
+    labels = (
+        'bypass_armed="false",instance="",job="driftgate_verify",kind="deploy",'
+        'sha="94e9cbb",target="production"'
+    )
     assert f"driftgate_verify_passed{{{labels}}} 1" in text
     assert f"driftgate_verify_contract_bypass{{{labels}}} 0" in text
     lines = text.splitlines()
@@ -169,7 +172,10 @@ def test_push_verdict_to_a_real_pushgateway(pushgateway):
 
 
 def sample(name, sha, target, value):
-    labels = f'instance="",job="driftgate_verify",sha="{sha}",target="{target}"'
+    labels = (
+        'bypass_armed="false",instance="",job="driftgate_verify",kind="deploy",'
+        f'sha="{sha}",target="{target}"'
+    )
     return f"{name}{{{labels}}} {value}"
 
 
@@ -215,9 +221,8 @@ def test_gate_pushes_its_verdict(verify, production, staging, tmp_path, pushgate
         pushgateway,
     )
     assert code == 1
-    assert 'driftgate_verify_passed{instance="",job="driftgate_verify",sha="94e9cbb"' in metrics(
-        pushgateway
-    )
+    pushed = 'job="driftgate_verify",kind="deploy",sha="94e9cbb",target="production"} 0'
+    assert pushed in metrics(pushgateway)
 
 
 def test_failed_push_is_a_warning_not_a_verdict(verify, production, staging, tmp_path, github):
