@@ -115,6 +115,7 @@ def expected_sha_poll(config):
             schema=dict(gate.pack.health_schema),
             deadline=gate.deadline,
             poll_interval=gate.poll_interval,
+            probe_timeout=gate.probe_timeout,
         )
     return config.stash[HEALTH_POLL_KEY]
 
