@@ -57,36 +57,45 @@ def _cell(text):
     return text.replace("|", "\\|")[:300]
 
 
-def annotations(results, verdict, push_warning=None):
-    """GitHub workflow commands: ::error per failed check, ::warning for the bypass."""
+def annotations(results, verdict, push_warning=None, scrub=lambda text: text):
+    """GitHub workflow commands: ::error per failed check, ::warning for the bypass.
+
+    `scrub` removes secrets from each message *before* it is escaped: GitHub
+    undoes the escaping when it shows the annotation, so a secret escaped
+    first (a password with `%`) would slip past a scrub of the escaped line.
+    """
+
+    def data(text):
+        return _data(scrub(text))
+
     lines = []
     for r in results:
         if not r.failed:
-            lines += _contract_warnings(r)
+            lines += _contract_warnings(r, data)
             continue
         kind = "warning" if r in verdict.bypassed_failures else "error"
         title = "driftgate: contract failure BYPASSED" if kind == "warning" else "driftgate verify"
-        lines.append(f"::{kind} title={_property_value(title)}::{_data(r.id + ': ' + r.message)}")
+        lines.append(f"::{kind} title={_property_value(title)}::{data(r.id + ': ' + r.message)}")
     if verdict.bypassed:
         lines.append(
             f"::warning title={_property_value('driftgate: ALLOW_CONTRACT_FAILURE=true')}::"
-            + _data(
+            + data(
                 f"{len(verdict.bypassed_failures)} failing data contract(s) bypassed; "
                 "remove the bypass after investigation"
             )
         )
     if push_warning:
         title = _property_value("driftgate: Pushgateway")
-        lines.append(f"::warning title={title}::{_data(push_warning)}")
+        lines.append(f"::warning title={title}::{data(push_warning)}")
     return lines
 
 
-def _contract_warnings(result):
+def _contract_warnings(result, data):
     """A passing contract check that WARNed (not strict) still deserves a look."""
     title = _property_value("driftgate: contract WARN")
     return [
         f"::warning title={title}::"
-        + _data(
+        + data(
             f"{result.id}: {record.get('contract_id')} {record.get('name')}: "
             f"{record.get('message')}"
         )

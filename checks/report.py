@@ -188,8 +188,9 @@ class GateReport:
         for error in self.output_errors:
             sys.stderr.write(self._clean(f"driftgate: error: {error}\n"))
         if _in_github_actions():
-            for line in github.annotations(rows, self.verdict, self.push_warning):
-                write.write_line(self._clean(line))
+            annotations = github.annotations(rows, self.verdict, self.push_warning, self._clean)
+            for line in annotations:
+                write.write_line(line)  # scrubbed before escaping, inside annotations()
         word = "PASSED" if self.verdict.passed else "FAILED"
         word += " (contract failures bypassed)" if self.verdict.bypassed else ""
         write.write_sep("=", f"gate {word}", green=self.verdict.passed, red=not self.verdict.passed)

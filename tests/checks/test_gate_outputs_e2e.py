@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from urllib.parse import quote, unquote
 
 import pytest
 from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
 from psycopg import conninfo
 
 from driftgate.checks.pushgateway import push_verdict
+from driftgate.policies.pack import DEFAULT_PACK
 from driftgate.policies.sha import short_sha
 from driftgate.reference_target import ReferenceTarget
 
@@ -288,3 +290,77 @@ def test_secrets_canary_appears_in_no_output(production, tmp_path, contract_dsn)
         assert "***" in text, name  # the planted phrase was scrubbed from this output
     assert "must already run" not in planted.stdout + planted.stderr
     assert "must already run" not in outputs["junit"] + outputs["artifact"]
+
+
+def _pack_with_a_leaking_contract(tmp_path, leaked):
+    """The bundled pack, its contracts replaced by one that WARNs showing `leaked` values.
+
+    A contract's rows reach its message, hence the annotation, the JUnit property,
+    the artifact and the summary: the worst case of a secret in a library error.
+    """
+    bundled = DEFAULT_PACK.read_text("utf-8")
+    head = bundled[: bundled.index("\ncontracts:")]
+    selects = " UNION ALL ".join(
+        f"SELECT '{value.replace('%', '%%')}' AS leaked" for value in leaked
+    )
+    pack = tmp_path / "leaky.yaml"
+    pack.write_text(
+        head
+        + "\ncontracts:\n  catalogue:\n    - id: C-LEAK-001\n      name: leaky\n"
+        + f'      queries:\n        - sql: "{selects}"\n'
+        + "          warn_if_rows: 'leaked {rows}'\n",
+        "utf-8",
+    )
+    return pack
+
+
+@pytest.mark.parametrize(
+    ("dsn_form", "password"),
+    [
+        ("key=value", "p%40ss-canary-kv"),  # libpq keeps it as written: %40 is no escape here
+        ("key=value", "pc%t-canary-kv2"),
+        ("url", "p%w@rd-canary-url"),  # written URL-encoded in the DSN
+    ],
+)
+def test_secrets_with_percent_reach_no_output_annotations_included(
+    production, tmp_path, dsn_form, password
+):
+    """Passwords with `%`, URL-encoded and key=value: scrubbed before any escaping."""
+    server = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    if dsn_form == "url":
+        dsn = f"postgresql://postgres:{quote(password, safe='')}@127.0.0.1:5432/test"
+    else:
+        dsn = f"{server} password={password}"
+    token = "tok%en-canary%25x"
+    leaked = [password, quote(password, safe=""), token]
+    pack = _pack_with_a_leaking_contract(tmp_path, leaked)
+    summary, artifact, junit = (tmp_path / n for n in ("summary.md", "v.json", "j.xml"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTGATE_", "GITHUB_"))}
+    env.pop("ALLOW_CONTRACT_FAILURE", None)
+    env.update(
+        DRIFTGATE_DSN=dsn,
+        DRIFTGATE_API_TOKEN=token,
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+    command = [
+        *(sys.executable, "-m", "driftgate", "verify", "--pack", str(pack)),
+        *("--target", "production", "--expected-sha", NEW_SHA, "--base-url", production.url),
+        *("--groups", "contracts", "--json-out", str(artifact), "--junitxml", str(junit)),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    console = done.stdout + done.stderr
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("::warning")]
+    assert any("C-LEAK-001" in line for line in warnings), console  # the WARN was annotated
+    outputs = {
+        "console": console,
+        # What GitHub shows: the annotation's data with its escaping undone.
+        "annotations": "\n".join(unquote(line) for line in warnings),
+        "junit": junit.read_text("utf-8"),
+        "artifact": artifact.read_text("utf-8"),
+        "summary": summary.read_text("utf-8"),
+    }
+    for name, text in outputs.items():
+        for secret in {*leaked, unquote(password), "tok%en-canary%x"}:
+            assert secret not in text, (name, secret)
+        assert "leaked ***" in text, name  # the message itself survived, scrubbed
