@@ -4,7 +4,7 @@ Pure rendering (the report decides and writes). The JSON artifact is
 versioned and never a dump of internal objects:
 
     {"version": 1, "target": "production", "expected_sha": "94e9cbb0...",
-     "passed": true, "bypassed": false, "deployed": {...}, "timings": {...},
+     "passed": true, "bypassed": false, "bypass_armed": false, "deployed": {...}, "timings": {...},
      "checks": [{"id", "group", "outcome", "message", "seconds", "properties"}],
      "contracts": {timestamp, days, strict, buyer_filter, results, summary, bypassed,
                    bypassed_contracts},
@@ -40,6 +40,8 @@ def build(settings, results, verdict, started, finished):
         "strict": settings.strict,
         "passed": verdict.passed,
         "bypassed": verdict.bypassed,
+        # The bypass was set for this run, whether or not anything failed.
+        "bypass_armed": settings.allow_contract_failure,
         "started_at": _iso(started),
         "finished_at": _iso(finished),
         "deployed": {

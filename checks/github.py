@@ -17,6 +17,13 @@ def markdown(document):
         f"## driftgate verify: {document['target']} @ `{sha[:12]}`: {verdict}",
         "",
     ]
+    if document.get("bypass_armed") and not document["bypassed"]:
+        lines += [
+            "> [!WARNING]",
+            "> ALLOW_CONTRACT_FAILURE=true is armed for this run: a failing data contract "
+            "would not fail the deploy. Remove it when it is not needed.",
+            "",
+        ]
     if document["bypassed"]:
         lines += [
             "> [!WARNING]",

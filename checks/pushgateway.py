@@ -2,7 +2,7 @@
 
 >>> push_verdict("http://127.0.0.1:9091", "production", "94e9cbb0d1", True, False)  # doctest: +SKIP
 
-Three gauges labelled {target, sha} (sha: 7 hex), job `driftgate_verify`,
+Four gauges labelled {target, sha} (sha: 7 hex), job `driftgate_verify`,
 grouped by target AND sha: a push replaces only the previous verdict for the
 same (target, SHA), so a failed gate for a SHA that never got deployed does not
 erase the passing verdict of the SHA that still runs. The Pushgateway keeps
@@ -25,8 +25,8 @@ def grouping_key(target, sha):
     return {"target": target, "sha": short_sha(sha) or "unknown"}
 
 
-def verdict_registry(target, sha, passed, bypassed, timestamp=None):
-    """A fresh registry holding the three verdict gauges (also used by tests)."""
+def verdict_registry(target, sha, passed, bypassed, timestamp=None, bypass_armed=False):
+    """A fresh registry holding the verdict gauges (also used by tests)."""
     registry = CollectorRegistry()
     labels = grouping_key(target, sha)
     values = {
@@ -34,6 +34,10 @@ def verdict_registry(target, sha, passed, bypassed, timestamp=None):
         "driftgate_verify_contract_bypass": (
             "1 when contract failures were bypassed (ALLOW_CONTRACT_FAILURE)",
             1 if bypassed else 0,
+        ),
+        "driftgate_verify_bypass_armed": (
+            "1 when ALLOW_CONTRACT_FAILURE was set for the run, whether or not anything failed",
+            1 if bypass_armed else 0,
         ),
         "driftgate_verify_timestamp_seconds": (
             "Unix time of the gate's verdict",
@@ -46,9 +50,9 @@ def verdict_registry(target, sha, passed, bypassed, timestamp=None):
     return registry
 
 
-def push_verdict(gateway_url, target, sha, passed, bypassed, timeout=5.0):
+def push_verdict(gateway_url, target, sha, passed, bypassed, timeout=5.0, bypass_armed=False):
     """Push the verdict; raises OSError (URLError and friends) when the push fails."""
-    registry = verdict_registry(target, sha, passed, bypassed)
+    registry = verdict_registry(target, sha, passed, bypassed, bypass_armed=bypass_armed)
     push_to_gateway(
         gateway_url,
         job=JOB,

@@ -20,6 +20,10 @@ from .pushgateway import push_verdict
 from .secrets import scrub
 
 FAILED_OUTCOMES = ("failed", "error")
+BYPASS_ARMED = (
+    "ALLOW_CONTRACT_FAILURE=true is armed: a failing data contract would not fail this deploy."
+    " Remove it when it is not needed."
+)
 BYPASSABLE_GROUP = "contracts"  # only failures of test_contracts.py; never health/SHA/host/API
 # Recorded by a contract test that gave no verdict (no DSN, database unreachable):
 # the bypass lets a failing contract through, never a contract that did not run.
@@ -161,6 +165,7 @@ class GateReport:
                 settings.expected_sha,
                 verdict.passed,
                 verdict.bypassed,
+                bypass_armed=settings.allow_contract_failure,
             )
         except Exception as exc:  # noqa: BLE001 - a failed push never changes the verdict
             self.push_warning = self._clean(f"push to Pushgateway failed: {_one_line(exc)}")
@@ -175,6 +180,8 @@ class GateReport:
             write.write_line(self._clean(line))
         timing = artifact.time_to_verdict(artifact.poll_timings(rows))
         write.write_line(f"{timing}; total {time.time() - self.started:.2f} s")
+        if self.settings.allow_contract_failure and not self.verdict.bypassed:
+            write.write_line(BYPASS_ARMED, yellow=True)
         if self.verdict.bypassed:
             write.write_sep(
                 "!", "CONTRACT FAILURES BYPASSED (ALLOW_CONTRACT_FAILURE=true)", red=True

@@ -364,3 +364,35 @@ def test_secrets_with_percent_reach_no_output_annotations_included(
         for secret in {*leaked, unquote(password), "tok%en-canary%x"}:
             assert secret not in text, (name, secret)
         assert "leaked ***" in text, name  # the message itself survived, scrubbed
+
+
+def test_an_armed_bypass_is_said_even_when_nothing_fails(
+    verify, production, staging, tmp_path, github, pushgateway
+):
+    code, out, _, document = run_gate(
+        verify,
+        production,
+        staging,
+        tmp_path,
+        "health",
+        "--allow-contract-failure",
+        "--pushgateway",
+        pushgateway,
+    )
+    assert code == 0 and document["passed"] is True and document["bypassed"] is False
+    assert document["bypass_armed"] is True
+    assert "ALLOW_CONTRACT_FAILURE=true is armed" in out
+    assert "ALLOW_CONTRACT_FAILURE=true is armed for this run" in github.read_text("utf-8")
+    text = metrics(pushgateway)
+    assert sample("driftgate_verify_bypass_armed", short_sha(NEW_SHA), "production", 1) in text
+    assert sample("driftgate_verify_contract_bypass", short_sha(NEW_SHA), "production", 0) in text
+
+
+def test_an_unarmed_bypass_is_recorded_as_such(verify, production, staging, tmp_path, pushgateway):
+    code, out, _, document = run_gate(
+        verify, production, staging, tmp_path, "health", "--pushgateway", pushgateway
+    )
+    assert code == 0 and document["bypass_armed"] is False
+    assert "is armed" not in out
+    text = metrics(pushgateway)
+    assert sample("driftgate_verify_bypass_armed", short_sha(NEW_SHA), "production", 0) in text
