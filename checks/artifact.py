@@ -14,6 +14,7 @@ versioned and never a dump of internal objects:
 import json
 import os
 import tempfile
+import textwrap
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
@@ -193,16 +194,27 @@ def poll_timings(results):
 
 
 def table(results, width=160):
-    """Console rows: id, outcome, message (one line each, cut to `width`)."""
+    """Console rows: id, outcome, message; a long message wraps under its own column,
+    never cut (the reason is often at the end)."""
     if not results:
         return ["(no checks ran)"]
     id_width = min(max(len(r.id) for r in results), 70)
-    lines = [f"{'check':<{id_width}}  {'outcome':<8} message"]
+    outcome_width = max(len(_outcome_word(r.outcome)) for r in results)
+    indent = " " * (id_width + 2 + outcome_width + 1)
+    lines = [f"{'check':<{id_width}}  {'outcome':<{outcome_width}} message"]
     for r in results:
+        head = f"{r.id:<{id_width}}  {_outcome_word(r.outcome):<{outcome_width}} "
         message = " ".join(r.message.split())
-        line = f"{r.id:<{id_width}}  {r.outcome.upper():<8} {message}".rstrip()
-        lines.append(line if len(line) <= width else line[: width - 1] + "…")
+        wrapped = textwrap.wrap(message, max(width - len(indent), 40), break_on_hyphens=False) or [
+            ""
+        ]
+        lines.append((head + wrapped[0]).rstrip())
+        lines += [indent + part for part in wrapped[1:]]
     return lines
+
+
+def _outcome_word(outcome):
+    return outcome.replace("_", " ").upper()
 
 
 def scrub_xml(text, secrets):

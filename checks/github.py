@@ -46,7 +46,12 @@ def markdown(document):
         "| check | outcome | message |",
         "|---|---|---|",
     ]
-    icons = {"passed": "✅ passed", "failed": "❌ failed", "error": "❌ error"}
+    icons = {
+        "passed": "✅ passed",
+        "failed": "❌ failed",
+        "error": "❌ error",
+        "not_checked": "⚪ not checked",
+    }
     for check in document["checks"]:
         outcome = icons.get(check["outcome"], check["outcome"])
         lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
@@ -80,6 +85,8 @@ def annotations(results, verdict, push_warning=None, scrub=lambda text: text):
         if not r.failed:
             lines += _contract_warnings(r, data)
             continue
+        if r.outcome == "not_checked":
+            continue  # its root cause has its own annotation
         kind = "warning" if r in verdict.bypassed_failures else "error"
         title = "driftgate: contract failure BYPASSED" if kind == "warning" else "driftgate verify"
         lines.append(f"::{kind} title={_property_value(title)}::{data(r.id + ': ' + r.message)}")

@@ -80,6 +80,25 @@ class HealthPoll:
         return self.last.seconds if self.passed else None
 
 
+def poll_record(poll):
+    """The recorded `health` property of a gate run (artifact, timings, console footer)."""
+    verdict = poll.last_verdict
+    return {
+        "url": poll.url,
+        "expected_sha": poll.expected_sha,
+        "deployed_sha": verdict.deployed_sha if verdict else None,
+        "git_sha": verdict.raw_git_sha if verdict else None,
+        "version": verdict.raw_version if verdict else None,
+        "passed": poll.passed,
+        "attempts": poll.attempts,
+        "seconds": round(poll.seconds, 3),
+        "seconds_to_verdict": round(poll.seconds_to_verdict, 3) if poll.passed else None,
+        "problems": list(verdict.problems) if verdict else [],
+        "last_failure": poll.last.summary if poll.last.failure else None,
+        "history": [list(t) for t in poll.transitions],
+    }
+
+
 def poll_health(
     url,
     expected_sha,

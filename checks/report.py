@@ -19,7 +19,9 @@ from . import artifact, github
 from .pushgateway import push_verdict
 from .secrets import scrub
 
-FAILED_OUTCOMES = ("failed", "error")
+# not_checked: a check that could not be judged because another failed (its root
+# cause); it fails the gate like any failure, reports just do not repeat the reason.
+FAILED_OUTCOMES = ("failed", "error", "not_checked")
 BYPASS_ARMED = (
     "ALLOW_CONTRACT_FAILURE=true is armed: a failing data contract would not fail this deploy."
     " Remove it when it is not needed."
@@ -120,6 +122,8 @@ class GateReport:
     def _add(self, nodeid, outcome, message, seconds, properties):
         group = Path(nodeid.split("::", 1)[0]).stem.removeprefix("test_")
         message = message or _contract_status(properties)
+        if outcome == "failed" and any(name == "not_checked" for name, _ in properties):
+            outcome = "not_checked"
         self.results[nodeid] = CheckResult(
             nodeid, group, outcome, self._clean(message), round(seconds, 3), tuple(properties)
         )
