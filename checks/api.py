@@ -4,8 +4,10 @@ Every request, the document's included, goes through `read_only_session`: its
 transport adapter refuses any method other than GET/HEAD before a byte is sent
 (whatever produced the request), honours the pack's rate limit, never follows a
 redirect and never reads proxies from the environment. Only the document's GET
-and HEAD operations are exercised, with positive data, `max_examples` examples
-each (hypothesis, derandomised, no example database), and four checks:
+and HEAD operations are exercised: first the document's own `example`/`examples`
+values (random path ids mostly answer 404, so without them an operation's success
+response may never be checked), then positive data, `max_examples` examples each
+(hypothesis, derandomised, no example database), and four checks:
 not_a_server_error, status_code_conformance, content_type_conformance and
 response_schema_conformance.
 
@@ -200,6 +202,7 @@ class ReadOnlyOperation:
     label: str  # "GET /buyers/{buyer_id}": the test id
     operation: object = None  # schemathesis APIOperation
     problem: str | None = None
+    needs_token: bool = False  # the document requires security for it (OpenAPI `security`)
 
 
 def read_only_operations(document, source):
@@ -233,10 +236,30 @@ def read_only_operations(document, source):
         operation = result.ok()
         method = operation.method.upper()
         if method in READ_ONLY_METHODS:
-            operations.append(ReadOnlyOperation(f"{method} {operation.path}", operation))
+            label = f"{method} {operation.path}"
+            needs_token = requires_security(document, operation.path, method)
+            operations.append(ReadOnlyOperation(label, operation, needs_token=needs_token))
     if not operations:
         raise OpenApiUnavailable(f"{source}: no GET or HEAD operation to check")
     return operations
+
+
+def requires_security(document, path, method):
+    """True when the document requires a security scheme for the operation.
+
+    The operation's own `security` wins over the document's; an empty list or
+    an empty requirement (`{}`) makes authentication optional.
+
+    >>> doc = {"security": [{"bearer": []}], "paths": {"/a": {"get": {}}, "/b": {"get": {
+    ...     "security": []}}}}
+    >>> requires_security(doc, "/a", "GET"), requires_security(doc, "/b", "GET")
+    (True, False)
+    """
+    definition = (document.get("paths") or {}).get(path, {}).get(method.lower(), {})
+    security = definition.get("security", document.get("security"))
+    if not isinstance(security, list) or not security:
+        return False
+    return all(isinstance(requirement, dict) and requirement for requirement in security)
 
 
 # -- running one operation --------------------------------------------------------
@@ -258,12 +281,20 @@ class OperationRun:
     statuses: tuple
     failures: tuple
     seconds: float
+    document_examples: int = 0  # requests built from the document's example values
+
+    @property
+    def success_checked(self):
+        """A 2xx answer was seen, so the success response's schema was checked."""
+        return any(200 <= status < 300 for status in self.statuses)
 
     def as_dict(self):
         return {
             "operation": self.label,
             "requests": self.examples,
+            "document_examples": self.document_examples,
             "statuses": sorted(set(self.statuses)),
+            "success_checked": self.success_checked,
             "failures": list(self.failures),
             "seconds": round(self.seconds, 3),
         }
@@ -283,20 +314,7 @@ def run_operation(operation, session, base_url, max_examples, token=None):
     statuses, failures = [], []
     started = time.monotonic()
 
-    @given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-    @settings(
-        max_examples=max_examples,
-        phases=[Phase.explicit, Phase.generate],  # no shrinking: the first failure is the report
-        database=None,  # never write .hypothesis/ next to the deployment's gate run
-        derandomize=True,  # the same examples every run: a gate verdict is reproducible
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    def send_example(case):
-        if failures:
-            return  # one failure is the verdict; no more requests
+    def send(case):
         try:
             response = case.call(base_url=base_url, session=session, timeout=REQUEST_TIMEOUT)
         except (requests.RequestException, WriteRefused) as exc:
@@ -310,15 +328,51 @@ def run_operation(operation, session, base_url, max_examples, token=None):
             return
         failures.extend(_check_response(label, case, response, checks))
 
+    @given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @settings(
+        max_examples=max_examples,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: the first failure is the report
+        database=None,  # never write .hypothesis/ next to the deployment's gate run
+        derandomize=True,  # the same examples every run: a gate verdict is reproducible
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    def send_generated(case):
+        if not failures:  # one failure is the verdict; no more requests
+            send(case)
+
+    document_cases = _document_examples(operation, max_examples, failures, label)
+    for case in document_cases:
+        if not failures:
+            send(case)
     try:
-        send_example()
+        send_generated()
     except Exception as exc:  # noqa: BLE001 - generation errors fail the operation, in one line
         failures.append(f"{label}: cannot generate examples: {_one_line(exc)}")
     if not statuses and not failures:
         failures.append(f"{label}: no request was sent (no example could be generated)")
     seconds = time.monotonic() - started
     lines = tuple(scrub(line, token) for line in failures)
-    return OperationRun(label, len(statuses), tuple(statuses), lines, seconds)
+    return OperationRun(label, len(statuses), tuple(statuses), lines, seconds, len(document_cases))
+
+
+def _document_examples(operation, limit, failures, label):
+    """Up to `limit` cases built from the document's `example`/`examples` values.
+
+    schemathesis turns each combination of example values into a strategy;
+    hypothesis.find draws one case from each, deterministically.
+    """
+    from hypothesis import HealthCheck, find, settings
+
+    quiet = settings(database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    try:
+        strategies = operation.get_strategies_from_examples()[:limit]
+        return [find(strategy, lambda case: True, settings=quiet) for strategy in strategies]
+    except Exception as exc:  # noqa: BLE001 - an unusable example fails the operation, in a line
+        failures.append(f"{label}: cannot use the document's examples: {_one_line(exc)}")
+        return []
 
 
 def _cache_dir():

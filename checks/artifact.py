@@ -8,7 +8,8 @@ versioned and never a dump of internal objects:
      "checks": [{"id", "group", "outcome", "message", "seconds", "properties"}],
      "contracts": {timestamp, days, strict, buyer_filter, results, summary, bypassed,
                    bypassed_contracts},
-     "api": {source, error, operations: [{operation, requests, statuses, failures, seconds}]}}
+     "api": {source, error, operations: [{operation, requests, document_examples, statuses,
+             success_checked, failures, seconds}], success_never_checked, not_checked}}
 """
 
 import json
@@ -83,6 +84,13 @@ def _api(results):
         "source": (document or {}).get("source"),
         "error": (document or {}).get("error"),
         "operations": operations,
+        # Passed on error statuses alone: the success response's schema went unchecked.
+        "success_never_checked": [
+            op["operation"] for op in operations if op.get("success_checked") is False
+        ],
+        "not_checked": {
+            op["operation"]: op["not_checked"] for op in operations if op.get("not_checked")
+        },
     }
 
 

@@ -121,7 +121,7 @@ class GateReport:
 
     def _add(self, nodeid, outcome, message, seconds, properties):
         group = Path(nodeid.split("::", 1)[0]).stem.removeprefix("test_")
-        message = message or _contract_status(properties)
+        message = message or _contract_status(properties) or _success_unchecked(properties)
         if outcome == "failed" and any(name == "not_checked" for name, _ in properties):
             outcome = "not_checked"
         self.results[nodeid] = CheckResult(
@@ -220,6 +220,11 @@ def _contract_status(properties):
     if isinstance(record, dict) and record.get("status") in ("WARN", "SKIP"):
         return f"{record['status']}: {record.get('message', '')}"
     return ""
+
+
+def _success_unchecked(properties):
+    """A passing API operation whose success response was never checked says so."""
+    return str(dict(properties).get("success_response") or "")
 
 
 def _in_github_actions():
