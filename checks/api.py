@@ -18,6 +18,7 @@ Example:
     WriteRefused: refused POST http://127.0.0.1:1/buyers: the API gate sends GET and HEAD only
 """
 
+import io
 import json
 import os
 import threading
@@ -99,9 +100,7 @@ class ReadOnlyAdapter(HTTPAdapter):
                 f"{method} {_without_query(request.url)}: over {MAX_RESPONSE_BYTES // 2**20} MiB",
                 request=request,
             )
-        # What requests itself sets once a body is read: .content and .json() use it.
-        response._content, response._content_consumed = body, True
-        return response
+        return self.build_response(request, _read_answer(response, body))
 
     def _wait_for_turn(self):
         with self._pace:
@@ -110,6 +109,27 @@ class ReadOnlyAdapter(HTTPAdapter):
             self._next_send = max(now, self._next_send) + self.min_interval
         if delay > 0:
             time.sleep(delay)
+
+
+def _read_answer(response, body):
+    """A urllib3 response holding the body already read (and decoded), for build_response.
+
+    HTTPAdapter.build_response is requests' documented hook for adapters; the
+    body is served from memory, so .content and .json() never touch the socket
+    again, and its headers say what it now is (decoded, this long).
+    """
+    headers = urllib3.HTTPHeaderDict(response.raw.headers)
+    headers.discard("Content-Encoding")
+    headers.discard("Transfer-Encoding")
+    headers["Content-Length"] = str(len(body))
+    return urllib3.HTTPResponse(
+        body=io.BytesIO(body),
+        headers=headers,
+        status=response.status_code,
+        reason=response.reason,
+        preload_content=False,
+        decode_content=False,
+    )
 
 
 def read_only_session(token, rate_limit=None):

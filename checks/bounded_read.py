@@ -40,6 +40,7 @@ def read_body(response, deadline_at, limit, decode=False):
 
 def _bound_socket(raw, remaining):
     # Each recv may block at most until the deadline, however slowly bytes trickle.
-    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    # urllib3's public `connection` is an http.client connection; `sock` is its socket.
+    sock = getattr(raw.connection, "sock", None)
     if sock is not None:
         sock.settimeout(remaining)
