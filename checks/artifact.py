@@ -207,7 +207,7 @@ def table(results, width=160):
     if not results:
         return ["(no checks ran)"]
     id_width = min(max(len(r.id) for r in results), 70)
-    outcome_width = max(len(_outcome_word(r.outcome)) for r in results)
+    outcome_width = max(8, *(len(_outcome_word(r.outcome)) for r in results))
     indent = " " * (id_width + 2 + outcome_width + 1)
     lines = [f"{'check':<{id_width}}  {'outcome':<{outcome_width}} message"]
     for r in results:

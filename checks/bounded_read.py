@@ -2,8 +2,8 @@
 
 requests' timeouts bound each socket read, not the whole body: a server that
 trickles a byte a second keeps `response.content` reading forever, and one
-that streams without end fills memory. The health probe and the API group
-both read bodies through `read_body`.
+that streams without end fills memory. The API group reads bodies through
+`read_body` (the health probe feeds policies.health_fetch instead).
 """
 
 import time

@@ -108,6 +108,8 @@ class _BoundedConnection(http.client.HTTPConnection):
         super().__init__(host, port, timeout=_remaining(deadline))
         self.deadline = deadline
         self.tls_context = tls_context
+        if tls_context is not None:
+            self.default_port = http.client.HTTPS_PORT  # the Host header omits :443
 
     def connect(self):
         sock = _connect((self.host, self.port), self.deadline)
