@@ -4,8 +4,10 @@ Every request, the document's included, goes through `read_only_session`: its
 transport adapter refuses any method other than GET/HEAD before a byte is sent
 (whatever produced the request), honours the pack's rate limit, never follows a
 redirect and never reads proxies from the environment. Only the document's GET
-and HEAD operations are exercised, with positive data, `max_examples` examples
-each (hypothesis, derandomised, no example database), and four checks:
+and HEAD operations are exercised: first the document's own `example`/`examples`
+values (random path ids mostly answer 404, so without them an operation's success
+response may never be checked), then positive data, `max_examples` examples each
+(hypothesis, derandomised, no example database), and four checks:
 not_a_server_error, status_code_conformance, content_type_conformance and
 response_schema_conformance.
 
@@ -16,6 +18,7 @@ Example:
     WriteRefused: refused POST http://127.0.0.1:1/buyers: the API gate sends GET and HEAD only
 """
 
+import io
 import json
 import os
 import threading
@@ -97,9 +100,7 @@ class ReadOnlyAdapter(HTTPAdapter):
                 f"{method} {_without_query(request.url)}: over {MAX_RESPONSE_BYTES // 2**20} MiB",
                 request=request,
             )
-        # What requests itself sets once a body is read: .content and .json() use it.
-        response._content, response._content_consumed = body, True
-        return response
+        return self.build_response(request, _read_answer(response, body))
 
     def _wait_for_turn(self):
         with self._pace:
@@ -108,6 +109,27 @@ class ReadOnlyAdapter(HTTPAdapter):
             self._next_send = max(now, self._next_send) + self.min_interval
         if delay > 0:
             time.sleep(delay)
+
+
+def _read_answer(response, body):
+    """A urllib3 response holding the body already read (and decoded), for build_response.
+
+    HTTPAdapter.build_response is requests' documented hook for adapters; the
+    body is served from memory, so .content and .json() never touch the socket
+    again, and its headers say what it now is (decoded, this long).
+    """
+    headers = urllib3.HTTPHeaderDict(response.raw.headers)
+    headers.discard("Content-Encoding")
+    headers.discard("Transfer-Encoding")
+    headers["Content-Length"] = str(len(body))
+    return urllib3.HTTPResponse(
+        body=io.BytesIO(body),
+        headers=headers,
+        status=response.status_code,
+        reason=response.reason,
+        preload_content=False,
+        decode_content=False,
+    )
 
 
 def read_only_session(token, rate_limit=None):
@@ -200,6 +222,7 @@ class ReadOnlyOperation:
     label: str  # "GET /buyers/{buyer_id}": the test id
     operation: object = None  # schemathesis APIOperation
     problem: str | None = None
+    needs_token: bool = False  # the document requires security for it (OpenAPI `security`)
 
 
 def read_only_operations(document, source):
@@ -233,10 +256,30 @@ def read_only_operations(document, source):
         operation = result.ok()
         method = operation.method.upper()
         if method in READ_ONLY_METHODS:
-            operations.append(ReadOnlyOperation(f"{method} {operation.path}", operation))
+            label = f"{method} {operation.path}"
+            needs_token = requires_security(document, operation.path, method)
+            operations.append(ReadOnlyOperation(label, operation, needs_token=needs_token))
     if not operations:
         raise OpenApiUnavailable(f"{source}: no GET or HEAD operation to check")
     return operations
+
+
+def requires_security(document, path, method):
+    """True when the document requires a security scheme for the operation.
+
+    The operation's own `security` wins over the document's; an empty list or
+    an empty requirement (`{}`) makes authentication optional.
+
+    >>> doc = {"security": [{"bearer": []}], "paths": {"/a": {"get": {}}, "/b": {"get": {
+    ...     "security": []}}}}
+    >>> requires_security(doc, "/a", "GET"), requires_security(doc, "/b", "GET")
+    (True, False)
+    """
+    definition = (document.get("paths") or {}).get(path, {}).get(method.lower(), {})
+    security = definition.get("security", document.get("security"))
+    if not isinstance(security, list) or not security:
+        return False
+    return all(isinstance(requirement, dict) and requirement for requirement in security)
 
 
 # -- running one operation --------------------------------------------------------
@@ -258,12 +301,20 @@ class OperationRun:
     statuses: tuple
     failures: tuple
     seconds: float
+    document_examples: int = 0  # requests built from the document's example values
+
+    @property
+    def success_checked(self):
+        """A 2xx answer was seen, so the success response's schema was checked."""
+        return any(200 <= status < 300 for status in self.statuses)
 
     def as_dict(self):
         return {
             "operation": self.label,
             "requests": self.examples,
+            "document_examples": self.document_examples,
             "statuses": sorted(set(self.statuses)),
+            "success_checked": self.success_checked,
             "failures": list(self.failures),
             "seconds": round(self.seconds, 3),
         }
@@ -283,20 +334,7 @@ def run_operation(operation, session, base_url, max_examples, token=None):
     statuses, failures = [], []
     started = time.monotonic()
 
-    @given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-    @settings(
-        max_examples=max_examples,
-        phases=[Phase.explicit, Phase.generate],  # no shrinking: the first failure is the report
-        database=None,  # never write .hypothesis/ next to the deployment's gate run
-        derandomize=True,  # the same examples every run: a gate verdict is reproducible
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    def send_example(case):
-        if failures:
-            return  # one failure is the verdict; no more requests
+    def send(case):
         try:
             response = case.call(base_url=base_url, session=session, timeout=REQUEST_TIMEOUT)
         except (requests.RequestException, WriteRefused) as exc:
@@ -310,15 +348,51 @@ def run_operation(operation, session, base_url, max_examples, token=None):
             return
         failures.extend(_check_response(label, case, response, checks))
 
+    @given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @settings(
+        max_examples=max_examples,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: the first failure is the report
+        database=None,  # never write .hypothesis/ next to the deployment's gate run
+        derandomize=True,  # the same examples every run: a gate verdict is reproducible
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    def send_generated(case):
+        if not failures:  # one failure is the verdict; no more requests
+            send(case)
+
+    document_cases = _document_examples(operation, max_examples, failures, label)
+    for case in document_cases:
+        if not failures:
+            send(case)
     try:
-        send_example()
+        send_generated()
     except Exception as exc:  # noqa: BLE001 - generation errors fail the operation, in one line
         failures.append(f"{label}: cannot generate examples: {_one_line(exc)}")
     if not statuses and not failures:
         failures.append(f"{label}: no request was sent (no example could be generated)")
     seconds = time.monotonic() - started
     lines = tuple(scrub(line, token) for line in failures)
-    return OperationRun(label, len(statuses), tuple(statuses), lines, seconds)
+    return OperationRun(label, len(statuses), tuple(statuses), lines, seconds, len(document_cases))
+
+
+def _document_examples(operation, limit, failures, label):
+    """Up to `limit` cases built from the document's `example`/`examples` values.
+
+    schemathesis turns each combination of example values into a strategy;
+    hypothesis.find draws one case from each, deterministically.
+    """
+    from hypothesis import HealthCheck, find, settings
+
+    quiet = settings(database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    try:
+        strategies = operation.get_strategies_from_examples()[:limit]
+        return [find(strategy, lambda case: True, settings=quiet) for strategy in strategies]
+    except Exception as exc:  # noqa: BLE001 - an unusable example fails the operation, in a line
+        failures.append(f"{label}: cannot use the document's examples: {_one_line(exc)}")
+        return []
 
 
 def _cache_dir():

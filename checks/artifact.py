@@ -4,11 +4,12 @@ Pure rendering (the report decides and writes). The JSON artifact is
 versioned and never a dump of internal objects:
 
     {"version": 1, "target": "production", "expected_sha": "94e9cbb0...",
-     "passed": true, "bypassed": false, "deployed": {...}, "timings": {...},
+     "passed": true, "bypassed": false, "bypass_armed": false, "deployed": {...}, "timings": {...},
      "checks": [{"id", "group", "outcome", "message", "seconds", "properties"}],
      "contracts": {timestamp, days, strict, buyer_filter, results, summary, bypassed,
                    bypassed_contracts},
-     "api": {source, error, operations: [{operation, requests, statuses, failures, seconds}]},
+     "api": {source, error, operations: [{operation, requests, document_examples, statuses,
+             success_checked, failures, seconds}], success_never_checked, not_checked},
      "kind", "rollback_from", "previous_sha", "previous_sha_source", "previous_sha_note"}
 
 The last five are added by the report (checks.rollback.fields): they may read the
@@ -18,6 +19,7 @@ gate's records over the network, which rendering never does.
 import json
 import os
 import tempfile
+import textwrap
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
@@ -44,6 +46,8 @@ def build(settings, results, verdict, started, finished):
         "strict": settings.strict,
         "passed": verdict.passed,
         "bypassed": verdict.bypassed,
+        # The bypass was set for this run, whether or not anything failed.
+        "bypass_armed": settings.allow_contract_failure,
         "started_at": _iso(started),
         "finished_at": _iso(finished),
         "deployed": {
@@ -84,6 +88,13 @@ def _api(results):
         "source": (document or {}).get("source"),
         "error": (document or {}).get("error"),
         "operations": operations,
+        # Passed on error statuses alone: the success response's schema went unchecked.
+        "success_never_checked": [
+            op["operation"] for op in operations if op.get("success_checked") is False
+        ],
+        "not_checked": {
+            op["operation"]: op["not_checked"] for op in operations if op.get("not_checked")
+        },
     }
 
 
@@ -200,16 +211,27 @@ def poll_timings(results):
 
 
 def table(results, width=160):
-    """Console rows: id, outcome, message (one line each, cut to `width`)."""
+    """Console rows: id, outcome, message; a long message wraps under its own column,
+    never cut (the reason is often at the end)."""
     if not results:
         return ["(no checks ran)"]
     id_width = min(max(len(r.id) for r in results), 70)
-    lines = [f"{'check':<{id_width}}  {'outcome':<8} message"]
+    outcome_width = max(8, *(len(_outcome_word(r.outcome)) for r in results))
+    indent = " " * (id_width + 2 + outcome_width + 1)
+    lines = [f"{'check':<{id_width}}  {'outcome':<{outcome_width}} message"]
     for r in results:
+        head = f"{r.id:<{id_width}}  {_outcome_word(r.outcome):<{outcome_width}} "
         message = " ".join(r.message.split())
-        line = f"{r.id:<{id_width}}  {r.outcome.upper():<8} {message}".rstrip()
-        lines.append(line if len(line) <= width else line[: width - 1] + "…")
+        wrapped = textwrap.wrap(message, max(width - len(indent), 40), break_on_hyphens=False) or [
+            ""
+        ]
+        lines.append((head + wrapped[0]).rstrip())
+        lines += [indent + part for part in wrapped[1:]]
     return lines
+
+
+def _outcome_word(outcome):
+    return outcome.replace("_", " ").upper()
 
 
 def scrub_xml(text, secrets):

@@ -2,8 +2,8 @@
 
 requests' timeouts bound each socket read, not the whole body: a server that
 trickles a byte a second keeps `response.content` reading forever, and one
-that streams without end fills memory. The health probe and the API group
-both read bodies through `read_body`.
+that streams without end fills memory. The API group reads bodies through
+`read_body` (the health probe feeds policies.health_fetch instead).
 """
 
 import time
@@ -40,6 +40,7 @@ def read_body(response, deadline_at, limit, decode=False):
 
 def _bound_socket(raw, remaining):
     # Each recv may block at most until the deadline, however slowly bytes trickle.
-    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    # urllib3's public `connection` is an http.client connection; `sock` is its socket.
+    sock = getattr(raw.connection, "sock", None)
     if sock is not None:
         sock.settimeout(remaining)

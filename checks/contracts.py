@@ -3,6 +3,9 @@
 Every contract runs in its own READ ONLY transaction (`BEGIN READ ONLY`) with
 a statement timeout, and is always rolled back: SQL that tries to write,
 even through a function, is refused by the server and the contract FAILs.
+After the transaction, the session state a rollback keeps is released
+(`pg_advisory_unlock_all()`, `RESET ALL`), so no contract's lock or setting
+reaches the next one.
 The verdicts come from policies/contracts.py. The DSN and its password never
 appear in a message.
 
@@ -55,8 +58,7 @@ def connect(dsn, connect_timeout_s=5.0):
     connection = None
     try:
         connection = psycopg.connect(info, autocommit=True)
-        # Belt and braces: even a transaction psycopg did not open is read-only.
-        connection.execute("SET SESSION default_transaction_read_only = on")
+        _read_only_session(connection)
     except psycopg.Error as exc:
         if connection is not None:
             connection.close()
@@ -183,6 +185,7 @@ def run_contract(connection, contract, params, statement_timeout_ms, strict=Fals
         return failed(contract, scrub(_database_error(exc, statement_timeout_ms), secrets))
     finally:
         _roll_back(connection)
+        _release_session_state(connection)
     return judge(contract, answers, params, strict)
 
 
@@ -216,6 +219,30 @@ def _roll_back(connection):
             connection.rollback()
     except psycopg.Error:
         connection.close()  # a broken connection: the next contract reconnects
+
+
+def _read_only_session(connection):
+    # Belt and braces: even a transaction psycopg did not open is read-only.
+    connection.execute("SET SESSION default_transaction_read_only = on")
+
+
+def _release_session_state(connection):
+    """Undo what outlives a rollback: session advisory locks and session settings.
+
+    Runs outside any transaction (autocommit), then makes the session read-only
+    again (RESET ALL resets that too). A connection where this fails is closed:
+    the next contract gets a fresh session.
+    """
+    if connection.closed:
+        return
+    try:
+        connection.autocommit = True
+        connection.execute("SELECT pg_advisory_unlock_all()")
+        connection.execute("RESET ALL")
+        _read_only_session(connection)
+        connection.autocommit = False
+    except psycopg.Error:
+        connection.close()
 
 
 def _first_line(exc):

@@ -19,6 +19,13 @@ def markdown(document):
         f"## driftgate verify: {document['target']} @ `{sha[:12]}`{rollback}: {verdict}",
         "",
     ]
+    if document.get("bypass_armed") and not document["bypassed"]:
+        lines += [
+            "> [!WARNING]",
+            "> ALLOW_CONTRACT_FAILURE=true is armed for this run: a failing data contract "
+            "would not fail the deploy. Remove it when it is not needed.",
+            "",
+        ]
     if document["bypassed"]:
         lines += [
             "> [!WARNING]",
@@ -42,7 +49,12 @@ def markdown(document):
         "| check | outcome | message |",
         "|---|---|---|",
     ]
-    icons = {"passed": "✅ passed", "failed": "❌ failed", "error": "❌ error"}
+    icons = {
+        "passed": "✅ passed",
+        "failed": "❌ failed",
+        "error": "❌ error",
+        "not_checked": "⚪ not checked",
+    }
     for check in document["checks"]:
         outcome = icons.get(check["outcome"], check["outcome"])
         lines.append(f"| `{_cell(check['id'])}` | {outcome} | {_cell(check['message'])} |")
@@ -78,36 +90,47 @@ def _cell(text):
     return text.replace("|", "\\|")[:300]
 
 
-def annotations(results, verdict, push_warning=None):
-    """GitHub workflow commands: ::error per failed check, ::warning for the bypass."""
+def annotations(results, verdict, push_warning=None, scrub=lambda text: text):
+    """GitHub workflow commands: ::error per failed check, ::warning for the bypass.
+
+    `scrub` removes secrets from each message *before* it is escaped: GitHub
+    undoes the escaping when it shows the annotation, so a secret escaped
+    first (a password with `%`) would slip past a scrub of the escaped line.
+    """
+
+    def data(text):
+        return _data(scrub(text))
+
     lines = []
     for r in results:
         if not r.failed:
-            lines += _contract_warnings(r)
+            lines += _contract_warnings(r, data)
             continue
+        if r.outcome == "not_checked":
+            continue  # its root cause has its own annotation
         kind = "warning" if r in verdict.bypassed_failures else "error"
         title = "driftgate: contract failure BYPASSED" if kind == "warning" else "driftgate verify"
-        lines.append(f"::{kind} title={_property_value(title)}::{_data(r.id + ': ' + r.message)}")
+        lines.append(f"::{kind} title={_property_value(title)}::{data(r.id + ': ' + r.message)}")
     if verdict.bypassed:
         lines.append(
             f"::warning title={_property_value('driftgate: ALLOW_CONTRACT_FAILURE=true')}::"
-            + _data(
+            + data(
                 f"{len(verdict.bypassed_failures)} failing data contract(s) bypassed; "
                 "remove the bypass after investigation"
             )
         )
     if push_warning:
         title = _property_value("driftgate: Pushgateway")
-        lines.append(f"::warning title={title}::{_data(push_warning)}")
+        lines.append(f"::warning title={title}::{data(push_warning)}")
     return lines
 
 
-def _contract_warnings(result):
+def _contract_warnings(result, data):
     """A passing contract check that WARNed (not strict) still deserves a look."""
     title = _property_value("driftgate: contract WARN")
     return [
         f"::warning title={title}::"
-        + _data(
+        + data(
             f"{result.id}: {record.get('contract_id')} {record.get('name')}: "
             f"{record.get('message')}"
         )

@@ -1,10 +1,12 @@
 """Poll a target's health endpoint until the expected SHA answers healthy, or the deadline.
 
-This module only fetches bytes; `policies.health` judges them. Every bound is
-the deadline: name resolution (the probe runs in a worker given up at the
-deadline), connect and read timeouts, and the body, read in chunks with the
-clock checked between them, so a slow or endless answer cannot outlast it.
-Only GET, no redirects followed (a redirect is a failure), no proxies or netrc.
+This module only moves bytes: `policies.health_fetch` decides what to send,
+which answers to read and how (decompression, the size cap), and
+`policies.health` judges the payload. Each attempt has its own cap, the probe
+timeout, never past the deadline: name resolution (the probe runs in a worker
+given up at its cap), connect and read timeouts, and the body, read in chunks
+with the clock checked between them. Only GET, no redirects followed (a
+redirect is a failure), no proxies or netrc.
 
 >>> poll = poll_health("http://127.0.0.1:8000/health", "94e9cbb", deadline=5)  # doctest: +SKIP
 >>> poll.passed, poll.seconds_to_verdict  # doctest: +SKIP
@@ -19,18 +21,23 @@ import requests
 import urllib3
 
 from driftgate.policies.health import (
-    MAX_BODY_BYTES,
     HealthProbeError,
     ProbeFailure,
     decode_health_body,
     evaluate_health,
 )
-
-from .bounded_read import read_body
+from driftgate.policies.health_fetch import (
+    DEFAULT_PROBE_TIMEOUT,
+    READ_SIZE,
+    attempt_timeout,
+    check_head,
+    request_headers,
+)
 
 MIN_SLICE = 0.5  # seconds (or a quarter of the deadline) left for a last attempt
 MAX_TRANSITIONS = 20  # a poll's history keeps only when the answer changed
 JOIN_GRACE = 0.1  # seconds a probe's own timeouts get to fire before it is abandoned
+USER_AGENT = "driftgate-verify"
 
 
 @dataclass(frozen=True)
@@ -74,30 +81,48 @@ class HealthPoll:
         return self.last.seconds if self.passed else None
 
 
-def poll_health(url, expected_sha, schema=None, deadline=120.0, poll_interval=0.5):
+def poll_record(poll):
+    """The recorded `health` property of a gate run (artifact, timings, console footer)."""
+    verdict = poll.last_verdict
+    return {
+        "url": poll.url,
+        "expected_sha": poll.expected_sha,
+        "deployed_sha": verdict.deployed_sha if verdict else None,
+        "git_sha": verdict.raw_git_sha if verdict else None,
+        "version": verdict.raw_version if verdict else None,
+        "passed": poll.passed,
+        "attempts": poll.attempts,
+        "seconds": round(poll.seconds, 3),
+        "seconds_to_verdict": round(poll.seconds_to_verdict, 3) if poll.passed else None,
+        "problems": list(verdict.problems) if verdict else [],
+        "last_failure": poll.last.summary if poll.last.failure else None,
+        "history": [list(t) for t in poll.transitions],
+        "previous_sha": poll.previous_sha,
+    }
+
+
+def poll_health(
+    url,
+    expected_sha,
+    schema=None,
+    deadline=120.0,
+    poll_interval=0.5,
+    probe_timeout=DEFAULT_PROBE_TIMEOUT,
+):
     """GET `url` every `poll_interval` s until a passing verdict or `deadline` s passed.
 
     An old SHA answering healthy is not a pass: polling goes on until the deadline.
+    Each attempt waits at most `probe_timeout` s (less when less time is left).
     """
     start = time.monotonic()
-    attempts, transitions, last_verdict, previous_sha = 0, [], None, None
-    while True:
-        remaining = deadline - (time.monotonic() - start)
-        probe = _probe(url, expected_sha, schema, start, remaining)
+    attempts, transitions, last_verdict, previous_sha, probe = 0, [], None, None, None
+    for probe in poll_attempts(url, expected_sha, schema, deadline, poll_interval, probe_timeout):
         attempts += 1
         last_verdict = probe.verdict or last_verdict
         previous_sha = _other_healthy_sha(probe.verdict) or previous_sha
         if not transitions or transitions[-1][1] != probe.summary:
             transitions = [*transitions, (round(probe.seconds, 3), probe.summary)]
             transitions = transitions[-MAX_TRANSITIONS:]
-        if probe.verdict is not None and probe.verdict.passed:
-            break
-        # The last attempt keeps a slice of the deadline: a probe cut off at once
-        # would only report "timeout" and hide what the target last answered.
-        remaining = deadline - (time.monotonic() - start) - min(MIN_SLICE, deadline / 4)
-        if remaining <= 0:
-            break
-        time.sleep(min(poll_interval, remaining))
     return HealthPoll(
         url=url,
         expected_sha=expected_sha,
@@ -119,6 +144,27 @@ def _other_healthy_sha(verdict):
     return verdict.deployed_sha if ok else None
 
 
+def poll_attempts(url, expected_sha, schema, deadline, poll_interval, probe_timeout):
+    """Yield the Probe of every attempt, in order, until one passes or the deadline.
+
+    What each attempt saw (e.g. which SHAs answered healthy before the expected
+    one) is read off the yielded probes; `poll_health` summarises them.
+    """
+    start = time.monotonic()
+    while True:
+        time_left = deadline - (time.monotonic() - start)
+        probe = _probe(url, expected_sha, schema, start, attempt_timeout(probe_timeout, time_left))
+        yield probe
+        if probe.verdict is not None and probe.verdict.passed:
+            return
+        # The last attempt keeps a slice of the deadline: a probe cut off at once
+        # would only report "timeout" and hide what the target last answered.
+        time_left = deadline - (time.monotonic() - start) - min(MIN_SLICE, deadline / 4)
+        if time_left <= 0:
+            return
+        time.sleep(min(poll_interval, time_left))
+
+
 def probe_health(url, expected_sha, schema=None, timeout=10.0):
     """One GET, judged: a Probe (used where the answer must hold already, e.g. promotion)."""
     return _probe(url, expected_sha, schema, time.monotonic(), timeout)
@@ -127,23 +173,24 @@ def probe_health(url, expected_sha, schema=None, timeout=10.0):
 def _session():
     session = requests.Session()
     session.trust_env = False  # no proxy, no netrc: never another host, never extra auth
-    session.headers["User-Agent"] = "driftgate-verify"
+    session.headers.clear()  # requests' defaults would add their own Accept-Encoding
+    session.headers.update(request_headers(USER_AGENT))
     return session
 
 
-def _probe(url, expected_sha, schema, start, remaining):
-    remaining = max(remaining, 0.001)
+def _probe(url, expected_sha, schema, start, timeout):
+    timeout = max(timeout, 0.001)
     try:
-        status, body = _bounded_fetch(url, remaining)
-        payload = decode_health_body(status, body)
+        body = _bounded_fetch(url, timeout)
+        payload = decode_health_body(200, body)
     except HealthProbeError as failure:
         return Probe(seconds=time.monotonic() - start, failure=failure)
     verdict = evaluate_health(payload, expected_sha=expected_sha, schema=schema)
     return Probe(seconds=time.monotonic() - start, verdict=verdict)
 
 
-def _bounded_fetch(url, remaining):
-    """_fetch in a worker thread, given up at the deadline whatever it waits for.
+def _bounded_fetch(url, timeout):
+    """_fetch in a worker thread, given up after `timeout` s whatever it waits for.
 
     Socket timeouts bound connect and read; name resolution has no timeout of
     its own, so a hung resolver is cut off here (the daemon thread is abandoned).
@@ -152,13 +199,13 @@ def _bounded_fetch(url, remaining):
 
     def fetch():
         try:
-            outcome["answer"] = _fetch(url, remaining)
+            outcome["answer"] = _fetch(url, timeout)
         except BaseException as exc:  # noqa: BLE001 - handed to the polling thread
             outcome["error"] = exc
 
     worker = threading.Thread(target=fetch, name="driftgate-health-probe", daemon=True)
     worker.start()
-    worker.join(remaining + JOIN_GRACE)
+    worker.join(timeout + JOIN_GRACE)
     if worker.is_alive():
         raise HealthProbeError(ProbeFailure.TIMEOUT, "no answer before the deadline")
     if "error" in outcome:
@@ -166,45 +213,46 @@ def _bounded_fetch(url, remaining):
     return outcome["answer"]
 
 
-def _fetch(url, remaining):
-    """(status, body up to MAX_BODY_BYTES + 1 bytes), never past the deadline."""
+def _fetch(url, timeout):
+    """The decoded body of a 200 answer, never past `timeout` s (HealthProbeError otherwise)."""
+    deadline_at = time.monotonic() + timeout
     with _session() as session:
-        return _get(session, url, remaining)
+        try:
+            response = session.get(url, stream=True, allow_redirects=False, timeout=timeout)
+        except requests.exceptions.SSLError as exc:
+            raise HealthProbeError(ProbeFailure.TLS, f"TLS error: {_first_line(exc)}") from None
+        except requests.exceptions.Timeout:
+            raise HealthProbeError(ProbeFailure.TIMEOUT, "no answer before the deadline") from None
+        except requests.exceptions.RequestException as exc:
+            raise HealthProbeError(ProbeFailure.REFUSED, f"cannot connect: {_cause(exc)}") from None
+        with response:
+            reader = check_head(response.status_code, response.headers)
+            try:
+                _feed(response.raw, reader, deadline_at)
+            except urllib3.exceptions.ReadTimeoutError:
+                raise HealthProbeError(
+                    ProbeFailure.TIMEOUT, "body still arriving at the deadline"
+                ) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise HealthProbeError(
+                    ProbeFailure.REFUSED, f"connection broken: {_cause(exc)}"
+                ) from None
+            return reader.finish()
 
 
-def _get(session, url, remaining):
-    deadline_at = time.monotonic() + remaining
-    try:
-        response = session.get(
-            url, stream=True, allow_redirects=False, timeout=(remaining, remaining)
-        )
-    except requests.exceptions.SSLError as exc:
-        raise HealthProbeError(ProbeFailure.TLS, f"TLS error: {_first_line(exc)}") from None
-    except requests.exceptions.Timeout:
-        raise HealthProbeError(ProbeFailure.TIMEOUT, "no answer before the deadline") from None
-    except requests.exceptions.RequestException as exc:
-        raise HealthProbeError(ProbeFailure.REFUSED, f"cannot connect: {_cause(exc)}") from None
-    with response:
-        if response.is_redirect or 300 <= response.status_code < 400:
-            location = response.headers.get("Location", "")[:120]
-            detail = f"HTTP {response.status_code} redirect to {location!r}, not followed"
-            raise HealthProbeError(ProbeFailure.REDIRECT, detail)
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise HealthProbeError(ProbeFailure.TOO_LARGE, f"declares {declared} bytes")
-        return response.status_code, _read_body(response, deadline_at)
-
-
-def _read_body(response, deadline_at):
-    """The body, up to MAX_BODY_BYTES + 1 bytes, as HealthProbeErrors when it cannot be had."""
-    try:
-        return read_body(response, deadline_at, MAX_BODY_BYTES)
-    except TimeoutError:
-        raise HealthProbeError(
-            ProbeFailure.TIMEOUT, "body still arriving at the deadline"
-        ) from None
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise HealthProbeError(ProbeFailure.REFUSED, f"connection broken: {_cause(exc)}") from None
+def _feed(raw, reader, deadline_at):
+    """Hand the body's bytes, as they arrive on the wire, to `reader` until it ends."""
+    sock = getattr(raw.connection, "sock", None)
+    while not reader.done:
+        remaining = deadline_at - time.monotonic()
+        if remaining <= 0:
+            raise HealthProbeError(ProbeFailure.TIMEOUT, "body still arriving at the deadline")
+        if sock is not None:  # each recv waits at most until the attempt's end
+            sock.settimeout(remaining)
+        chunk = raw.read1(READ_SIZE, decode_content=False)  # decoding is the reader's
+        if not chunk:
+            return
+        reader.feed(chunk)
 
 
 def _cause(exc):

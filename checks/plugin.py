@@ -115,8 +115,20 @@ def expected_sha_poll(config):
             schema=dict(gate.pack.health_schema),
             deadline=gate.deadline,
             poll_interval=gate.poll_interval,
+            probe_timeout=gate.probe_timeout,
         )
     return config.stash[HEALTH_POLL_KEY]
+
+
+def not_checked(node, because):
+    """Fail a check that could not be judged because another failed (its root cause).
+
+    It still fails the gate (never a pass), but reports name it "not checked"
+    and leave the reason to the check that failed first.
+    """
+    __tracebackhide__ = True
+    node.user_properties.append(("not_checked", because))
+    pytest.fail(f"not checked because {because}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,10 @@
 
 Three gauges labelled {target, sha, kind, bypass_armed} (sha: 7 hex; kind
 `deploy` or `rollback`; bypass_armed `true` when ALLOW_CONTRACT_FAILURE was
-set), job `driftgate_verify`, grouped by target AND sha: a push replaces only
-the previous verdict for the same (target, SHA), so a failed gate for a SHA
-that never got deployed does not erase the passing verdict of the SHA that
-still runs. The Pushgateway keeps
+set for the run, whether or not anything failed), job `driftgate_verify`,
+grouped by target AND sha: a push replaces only the previous verdict for the
+same (target, SHA), so a failed gate for a SHA that never got deployed does not
+erase the passing verdict of the SHA that still runs. The Pushgateway keeps
 one group per verified (target, SHA) until it is deleted (docs/monitor.md,
 "Pruning old verdicts"). A failed push is the caller's warning; it never
 changes the verdict.
@@ -28,11 +28,12 @@ def grouping_key(target, sha):
 
 
 def verdict_registry(
-    target, sha, passed, bypassed, timestamp=None, kind="deploy", bypass_armed="false"
+    target, sha, passed, bypassed, timestamp=None, kind="deploy", bypass_armed=False
 ):
     """A fresh registry holding the three verdict gauges (also used by tests)."""
     registry = CollectorRegistry()
-    labels = {**grouping_key(target, sha), "kind": kind, "bypass_armed": bypass_armed}
+    armed = "true" if bypass_armed else "false"
+    labels = {**grouping_key(target, sha), "kind": kind, "bypass_armed": armed}
     values = {
         "driftgate_verify_passed": ("1 when the post-deploy gate passed", 1 if passed else 0),
         "driftgate_verify_contract_bypass": (
@@ -51,7 +52,7 @@ def verdict_registry(
 
 
 def push_verdict(
-    gateway_url, target, sha, passed, bypassed, timeout=5.0, kind="deploy", bypass_armed="false"
+    gateway_url, target, sha, passed, bypassed, timeout=5.0, kind="deploy", bypass_armed=False
 ):
     """Push the verdict; raises OSError (URLError and friends) when the push fails."""
     registry = verdict_registry(target, sha, passed, bypassed, kind=kind, bypass_armed=bypass_armed)

@@ -19,7 +19,13 @@ from . import artifact, github, rollback
 from .pushgateway import push_verdict
 from .secrets import scrub
 
-FAILED_OUTCOMES = ("failed", "error")
+# not_checked: a check that could not be judged because another failed (its root
+# cause); it fails the gate like any failure, reports just do not repeat the reason.
+FAILED_OUTCOMES = ("failed", "error", "not_checked")
+BYPASS_ARMED = (
+    "ALLOW_CONTRACT_FAILURE=true is armed: a failing data contract would not fail this deploy."
+    " Remove it when it is not needed."
+)
 BYPASSABLE_GROUP = "contracts"  # only failures of test_contracts.py; never health/SHA/host/API
 # Recorded by a contract test that gave no verdict (no DSN, database unreachable):
 # the bypass lets a failing contract through, never a contract that did not run.
@@ -115,7 +121,9 @@ class GateReport:
 
     def _add(self, nodeid, outcome, message, seconds, properties):
         group = Path(nodeid.split("::", 1)[0]).stem.removeprefix("test_")
-        message = message or _contract_status(properties)
+        message = message or _contract_status(properties) or _success_unchecked(properties)
+        if outcome == "failed" and any(name == "not_checked" for name, _ in properties):
+            outcome = "not_checked"
         self.results[nodeid] = CheckResult(
             nodeid, group, outcome, self._clean(message), round(seconds, 3), tuple(properties)
         )
@@ -170,6 +178,7 @@ class GateReport:
                 verdict.passed,
                 verdict.bypassed,
                 kind=settings.kind,
+                bypass_armed=settings.allow_contract_failure,
             )
         except Exception as exc:  # noqa: BLE001 - a failed push never changes the verdict
             self.push_warning = self._clean(f"push to Pushgateway failed: {_one_line(exc)}")
@@ -184,6 +193,8 @@ class GateReport:
             write.write_line(self._clean(line))
         timing = artifact.time_to_verdict(artifact.poll_timings(rows))
         write.write_line(f"{timing}; total {time.time() - self.started:.2f} s")
+        if self.settings.allow_contract_failure and not self.verdict.bypassed:
+            write.write_line(BYPASS_ARMED, yellow=True)
         if self.verdict.bypassed:
             write.write_sep(
                 "!", "CONTRACT FAILURES BYPASSED (ALLOW_CONTRACT_FAILURE=true)", red=True
@@ -197,8 +208,9 @@ class GateReport:
         for error in self.output_errors:
             sys.stderr.write(self._clean(f"driftgate: error: {error}\n"))
         if _in_github_actions():
-            for line in github.annotations(rows, self.verdict, self.push_warning):
-                write.write_line(self._clean(line))
+            annotations = github.annotations(rows, self.verdict, self.push_warning, self._clean)
+            for line in annotations:
+                write.write_line(line)  # scrubbed before escaping, inside annotations()
         word = "PASSED" if self.verdict.passed else "FAILED"
         word += " (contract failures bypassed)" if self.verdict.bypassed else ""
         write.write_sep("=", f"gate {word}", green=self.verdict.passed, red=not self.verdict.passed)
@@ -217,6 +229,11 @@ def _contract_status(properties):
     if isinstance(record, dict) and record.get("status") in ("WARN", "SKIP"):
         return f"{record['status']}: {record.get('message', '')}"
     return ""
+
+
+def _success_unchecked(properties):
+    """A passing API operation whose success response was never checked says so."""
+    return str(dict(properties).get("success_response") or "")
 
 
 def _in_github_actions():

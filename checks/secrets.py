@@ -8,30 +8,38 @@ them anyway, in case a library error does.
 """
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank common letters in every report
 
 
 def secret_values(*secrets):
-    """Each secret, plus a DSN's password (raw and URL-decoded), longest first."""
+    """Each secret and a DSN's password, as given, URL-decoded and URL-encoded; longest first.
+
+    A library may print a password either way (a URL DSN holds it encoded, a
+    key=value DSN as is), so every form is a secret.
+    """
     found = set()
     for secret in filter(None, secrets):
-        found.add(secret)
-        found.update(_dsn_passwords(secret))
+        for value in (secret, *_dsn_passwords(secret)):
+            found.update({value, unquote(value), quote(value, safe=""), quote(unquote(value))})
     return tuple(sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True))
 
 
 def _dsn_passwords(dsn):
     if "://" in dsn:
         password = urlsplit(dsn).password
-        return {password, unquote(password)} if password else set()
+        return {password} if password else set()
     match = re.search(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", dsn)
     return {match.group(1).strip("'")} if match else set()
 
 
 def scrub(text, secrets):
-    """`text` with every secret replaced by ***."""
+    """`text` with every secret replaced by ***.
+
+    Scrub before any encoding (annotation %-escapes, XML, JSON, Markdown): an
+    encoded secret no longer matches its plain form.
+    """
     for secret in secrets:
         text = text.replace(secret, "***")
     return text

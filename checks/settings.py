@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from driftgate.policies.errors import DriftgateError
+from driftgate.policies.health_fetch import DEFAULT_PROBE_TIMEOUT
 from driftgate.policies.pack import load_pack
 from driftgate.policies.sha import normalise_sha, shas_match
 
@@ -72,6 +73,12 @@ OPTIONS = (
         "poll-interval",
         "seconds between health polls (default 0.5)",
         ("DRIFTGATE_POLL_INTERVAL",),
+        metavar="SECONDS",
+    ),
+    Option(
+        "probe-timeout",
+        "seconds one health attempt may wait, within the deadline (default 5)",
+        ("DRIFTGATE_PROBE_TIMEOUT",),
         metavar="SECONDS",
     ),
     Option("host", "testinfra host spec: ssh://user@host:port, local://", ("DRIFTGATE_HOST",)),
@@ -134,6 +141,7 @@ class GateSettings:
     urls: dict  # target name -> base URL, overrides applied
     deadline: float = DEFAULT_DEADLINE
     poll_interval: float = DEFAULT_POLL_INTERVAL
+    probe_timeout: float = DEFAULT_PROBE_TIMEOUT
     host_spec: str | None = None
     ssh_config: str | None = None
     ssh_identity: str | None = None
@@ -208,6 +216,7 @@ def resolve_settings(raw, environ=None):
         urls=urls,
         deadline=_seconds("--deadline", value("deadline"), DEFAULT_DEADLINE),
         poll_interval=_seconds("--poll-interval", value("poll-interval"), DEFAULT_POLL_INTERVAL),
+        probe_timeout=_seconds("--probe-timeout", value("probe-timeout"), DEFAULT_PROBE_TIMEOUT),
         host_spec=host_spec,
         ssh_config=ssh_config,
         ssh_identity=ssh_identity,

@@ -1,11 +1,12 @@
 """One health probe: a bounded HTTP GET, judged by `driftgate.policies.health`.
 
 A probe costs bounded time and memory whatever the target does: the connect
-and every read wait at most until the probe's deadline, the body is read in
-pieces and abandoned at MAX_BODY_BYTES + 1 or at the deadline, redirects are
-never followed, and every failure becomes a ProbeFailure reason (a small fixed
-set, so label values stay bounded). Payload verdicts come only from
-`decode_health_body` and `evaluate_health`: this module does the I/O.
+and every read wait at most until the probe's deadline, and every failure
+becomes a ProbeFailure reason (a small fixed set, so label values stay
+bounded). What to send, which answers to read, decompression and the size cap
+are `driftgate.policies.health_fetch`'s (the gate uses the same); payload
+verdicts come only from `decode_health_body` and `evaluate_health`: this
+module does the I/O.
 
 >>> result = probe_health("http://127.0.0.1:9/health", timeout=1.0)
 >>> result.success, str(result.failure)
@@ -23,17 +24,17 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from driftgate.policies.health import (
-    MAX_BODY_BYTES,
     HealthProbeError,
     HealthVerdict,
     ProbeFailure,
     decode_health_body,
     evaluate_health,
 )
+from driftgate.policies.health_fetch import READ_SIZE, check_head, request_headers
 
-READ_SIZE = 64 * 1024
 USER_AGENT = "driftgate-monitor"
 _TLS_CONTEXT = ssl.create_default_context()
+_HEADERS = request_headers(USER_AGENT)
 _log = logging.getLogger(__name__)
 # Name resolution has no timeout of its own: it runs in a daemon thread that the probe
 # gives up at its deadline. At most MAX_RESOLVERS such threads exist at once (a hung
@@ -59,8 +60,7 @@ def probe_health(url, timeout, schema=None):
     """GET `url` within `timeout` seconds and judge the answer; never raises."""
     started = time.perf_counter()
     try:
-        status, body = _fetch(url, started + timeout)
-        payload = decode_health_body(status, body)
+        payload = decode_health_body(200, _fetch(url, started + timeout))
         verdict = evaluate_health(payload, schema=schema)
         failure, detail = None, ""
     except HealthProbeError as exc:
@@ -96,37 +96,53 @@ def classify(exc):
     return ProbeFailure.BAD_SHAPE, f"unexpected failure ({exc.__class__.__name__})"
 
 
+class _BoundedConnection(http.client.HTTPConnection):
+    """An HTTP connection whose name resolution and connect end at the probe's deadline.
+
+    http.client has no socket-factory hook: `connect()` is the documented method
+    to override, and setting `self.sock` in it is what http.client's own
+    HTTPSConnection does (stable across the Python versions driftgate supports).
+    """
+
+    def __init__(self, host, port, deadline, tls_context=None):
+        super().__init__(host, port, timeout=_remaining(deadline))
+        self.deadline = deadline
+        self.tls_context = tls_context
+        if tls_context is not None:
+            self.default_port = http.client.HTTPS_PORT  # the Host header omits :443
+
+    def connect(self):
+        sock = _connect((self.host, self.port), self.deadline)
+        if self.tls_context is not None:
+            sock = self.tls_context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = sock
+
+
 def _fetch(url, deadline):
-    """(status, body bytes) of a GET; the body stops at MAX_BODY_BYTES + 1."""
+    """The decoded body of a 200 answer (HealthProbeError for any other)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if host.rstrip(".").lower().endswith(".invalid") or host.lower() == "invalid":
         # RFC 6761 6.4: ".invalid" never resolves; answer so without asking a resolver.
         raise socket.gaierror(socket.EAI_NONAME, "name under .invalid")
-    if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(
-            host, parts.port, timeout=_remaining(deadline), context=_TLS_CONTEXT
-        )
-    else:
-        conn = http.client.HTTPConnection(host, parts.port, timeout=_remaining(deadline))
-    # Connect through a resolution bounded by the deadline (TLS still checks `host`).
-    conn._create_connection = lambda address, timeout, source=None: _connect(address, deadline)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    conn = _BoundedConnection(host, port, deadline, _TLS_CONTEXT if https else None)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        conn.request(
-            "GET",
-            path,
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT, "Connection": "close"},
-        )
+        conn.request("GET", path, headers=_HEADERS)
         # Keep the socket: getresponse() detaches it from `conn` when the server closes.
         sock = conn.sock
         sock.settimeout(_remaining(deadline))
         response = conn.getresponse()
-        if 300 <= response.status < 400:
-            raise HealthProbeError(ProbeFailure.REDIRECT, f"HTTP {response.status}, not followed")
-        if response.status != 200:
-            return response.status, b""  # the status alone decides; the body is not read
-        return response.status, _read_capped(sock, response, deadline)
+        reader = check_head(response.status, response.headers)
+        while not reader.done:
+            sock.settimeout(_remaining(deadline))
+            piece = response.read1(READ_SIZE)
+            if not piece:
+                break
+            reader.feed(piece)
+        return reader.finish()
     finally:
         conn.close()
 
@@ -183,19 +199,6 @@ def _is_ip_literal(host):
     except ValueError:
         return False
     return True
-
-
-def _read_capped(sock, response, deadline):
-    """Read at most MAX_BODY_BYTES + 1 bytes, each read bounded by the deadline."""
-    pieces, size = [], 0
-    while size <= MAX_BODY_BYTES:
-        sock.settimeout(_remaining(deadline))
-        piece = response.read1(READ_SIZE)
-        if not piece:
-            break
-        pieces.append(piece)
-        size += len(piece)
-    return b"".join(pieces)
 
 
 def _remaining(deadline):

@@ -130,7 +130,9 @@ class _Loader:
         try:
             names = read_only_select(sql)
         except UnsafeSql as exc:
-            self.fail(f"{where}.sql", str(exc), sql)
+            self.fail(
+                f"{where}.sql", str(exc), sql if exc.offset is None else _Spot(sql, exc.offset)
+            )
         for name in names:
             if name not in known:
                 message = f"unknown parameter %({name})s (known: {', '.join(known)})"

@@ -2,9 +2,13 @@
 
 The SQL is parsed (sqlglot, PostgreSQL dialect), so a write hidden in a CTE, a
 subquery's `FOR UPDATE` or a `SELECT ... INTO` is seen in the tree, not
-guessed from words. What no parser can see (a function that writes) is
-refused by the database: checks/contracts.py runs every contract inside a
-READ ONLY transaction. This is the early, friendly guard; that is the real one.
+guessed from words. Functions whose effect reaches outside the data a READ
+ONLY transaction protects (other sessions, locks, server files, settings,
+notifications, other databases) are refused by name: SIDE_EFFECT_FUNCTIONS and
+SIDE_EFFECT_PREFIXES, listed in docs/contracts.md. What no parser can see (a
+user-defined function that writes) is refused by the database: checks/contracts.py
+runs every contract inside a READ ONLY transaction and releases session state
+after it. This is the early, friendly guard; that is the real one.
 
 Parameters are psycopg's named placeholders, `%(days)s`; a literal `%` is `%%`.
 
@@ -15,6 +19,11 @@ Parameters are psycopg's named placeholders, `%(days)s`; a literal `%` is `%%`.
 ... except UnsafeSql as exc:
 ...     print(exc)
 writes: a DELETE (data-modifying statement)
+>>> try:
+...     read_only_select("SELECT pg_catalog.pg_advisory_lock(42)")
+... except UnsafeSql as exc:
+...     print(exc, exc.offset)
+calls pg_advisory_lock(): takes an advisory lock other sessions wait on 18
 """
 
 import logging
@@ -40,9 +49,43 @@ _WRITES = (
 )
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
 
+# Functions a READ ONLY transaction still lets act outside the data, and what they reach.
+_LOCK = "takes an advisory lock other sessions wait on"
+_UNLOCK = "releases an advisory lock another contract may rely on"
+SIDE_EFFECT_FUNCTIONS = {
+    "pg_terminate_backend": "ends another session",
+    "pg_cancel_backend": "cancels another session's query",
+    "pg_reload_conf": "reloads the server configuration",
+    "pg_rotate_logfile": "rotates the server log",
+    "pg_notify": "notifies listening sessions",
+    "set_config": "changes a setting of the session",
+    **{
+        f"pg_{attempt}advisory_{scope}lock{mode}": _LOCK
+        for attempt in ("", "try_")
+        for scope in ("", "xact_")
+        for mode in ("", "_shared")
+    },
+    "pg_advisory_unlock": _UNLOCK,
+    "pg_advisory_unlock_shared": _UNLOCK,
+    "pg_advisory_unlock_all": _UNLOCK,
+    "loread": "reads a large object",
+    "lowrite": "writes a large object",
+}
+SIDE_EFFECT_PREFIXES = {
+    "lo_": "a large-object function (reads or writes server files and large objects)",
+    "dblink": "a dblink function (reaches another database, outside the transaction)",
+}
+
 
 class UnsafeSql(ValueError):
-    """Contract SQL that is not one read-only SELECT; the message says why."""
+    """Contract SQL that is not one read-only SELECT; the message says why.
+
+    `offset` is where in the SQL text the refused part starts, when known.
+    """
+
+    def __init__(self, message, offset=None):
+        super().__init__(message)
+        self.offset = offset
 
 
 def placeholders(sql):
@@ -87,7 +130,32 @@ def read_only_select(sql):
     found = _first_write(statement)
     if found:
         raise UnsafeSql(f"writes: {found}")
+    _refuse_side_effects(statement, sql)
     return names
+
+
+def side_effect_of(function_name):
+    """Why a function is refused in contract SQL, or None when it is not.
+
+    >>> side_effect_of("PG_NOTIFY"), side_effect_of("count")
+    ('notifies listening sessions', None)
+    """
+    name = function_name.lower()
+    if name in SIDE_EFFECT_FUNCTIONS:
+        return SIDE_EFFECT_FUNCTIONS[name]
+    prefixes = SIDE_EFFECT_PREFIXES.items()
+    return next((why for prefix, why in prefixes if name.startswith(prefix)), None)
+
+
+def _refuse_side_effects(tree, sql):
+    for node in tree.walk():
+        if not isinstance(node, exp.Func):
+            continue
+        name = str(node.name if isinstance(node, exp.Anonymous) else node.sql_name())
+        why = side_effect_of(name)
+        if why:
+            found = re.search(rf'"?{re.escape(name)}"?\s*\(', sql, re.IGNORECASE)
+            raise UnsafeSql(f"calls {name.lower()}(): {why}", found.start() if found else None)
 
 
 def _first_write(tree):

@@ -1,7 +1,7 @@
 """Health payload evaluation: the one implementation (SPEC section 2).
 
-Both the gate (checks/) and the exporter (monitor/) fetch the bytes their own
-way, then hand them here: `decode_health_body` turns a response into a
+Both the gate (checks/) and the exporter (monitor/) fetch the bytes through
+`policies.health_fetch`, then hand them here: `decode_health_body` turns a response into a
 payload or a `HealthProbeError` with a reason from a small fixed set, and
 `evaluate_health` turns a payload into a `HealthVerdict`.
 
@@ -57,7 +57,9 @@ def decode_health_body(status_code, body):
         raise HealthProbeError(ProbeFailure.HTTP_STATUS, f"HTTP {status_code}, expected 200")
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers undecodable UTF-8, malformed JSON and numbers past
+        # Python's integer-digit limit: all of them a body that is not usable JSON.
         detail = f"body is not JSON ({exc.__class__.__name__})"
         raise HealthProbeError(ProbeFailure.NOT_JSON, detail) from None
     if not isinstance(payload, dict):

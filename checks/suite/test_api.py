@@ -8,7 +8,10 @@ and each GET/HEAD operation becomes one test: `test_operation[GET /buyers]`.
 When it cannot be loaded, `test_openapi_loads` fails with the reason.
 Every request goes through driftgate.checks.api.read_only_session: a write is
 refused before it is sent. Each operation records ("api", {operation, requests,
-statuses, failures, seconds}) for the report and the JSON artifact.
+document_examples, statuses, success_checked, failures, seconds}) for the report
+and the JSON artifact. An operation that passed on error statuses alone records
+("success_response", "success response never checked (HTTP 404)"); one the
+document secures, run without a token, is skipped "not checked: no API token".
 """
 
 from pathlib import Path
@@ -23,17 +26,21 @@ from driftgate.checks.api import (
     read_only_session,
     run_operation,
 )
-from driftgate.checks.plugin import SETTINGS_KEY, expected_sha_poll
+from driftgate.checks.health import poll_record
+from driftgate.checks.plugin import HEALTH_POLL_KEY, SETTINGS_KEY, expected_sha_poll, not_checked
 from driftgate.policies.errors import DriftgateError
 
 API_KEY = pytest.StashKey()  # the ApiLoad of this gate run
+NO_TOKEN = "no API token"
+SUCCESS_NEVER_CHECKED = "success response never checked"
 
 
 class ApiLoad:
     """The document's source and read-only operations, or why there are none."""
 
-    def __init__(self, source, operations=(), error=None):
+    def __init__(self, source, operations=(), error=None, health_failed=False):
         self.source, self.operations, self.error = source, tuple(operations), error
+        self.health_failed = health_failed  # not loaded because the health poll failed
 
     def operation(self, label):
         return next((op for op in self.operations if op.label == label), None)
@@ -58,6 +65,8 @@ def _load(config):
         else:
             document = read_document(source)
         return ApiLoad(source, read_only_operations(document, source))
+    except HealthNotPassed as exc:
+        return ApiLoad(source, error=str(exc), health_failed=True)
     except DriftgateError as exc:
         return ApiLoad(source, error=str(exc))
 
@@ -72,10 +81,14 @@ def _document_file(gate):
 
 def _require_expected_sha(gate, poll):
     if not poll.passed:
-        raise OpenApiUnavailable(
-            f"not checked: {gate.target.name} did not answer healthy with "
-            f"{gate.expected_sha} within {gate.deadline:g} s (last probe: {poll.last.summary})"
+        raise HealthNotPassed(
+            f"{gate.target.name} did not answer healthy with {gate.expected_sha} "
+            f"within {gate.deadline:g} s (last probe: {poll.last.summary})"
         )
+
+
+class HealthNotPassed(OpenApiUnavailable):
+    """The expected SHA never answered healthy: the API is not checked (health says why)."""
 
 
 def pytest_generate_tests(metafunc):
@@ -101,9 +114,16 @@ def api_session(gate):
     session.close()
 
 
-def test_openapi_loads(api, record_property):
+def test_openapi_loads(api, gate, request, record_property):
     labels = [op.label for op in api.operations]
     record_property("openapi", {"source": api.source, "operations": labels, "error": api.error})
+    if "health" not in gate.groups and HEALTH_POLL_KEY in request.config.stash:
+        # The health group did not run: the poll this group waited on is the run's timing.
+        record_property("health", poll_record(request.config.stash[HEALTH_POLL_KEY]))
+    if api.health_failed:
+        # With the health group in the run, its checks say why; alone, this is the root cause.
+        why = "(see test_health.py)" if "health" in gate.groups else f": {api.error}"
+        not_checked(request.node, f"health failed {why}".replace(" :", ":"))
     if api.error:
         pytest.fail(f"OpenAPI document: {api.error}", pytrace=False)
 
@@ -113,6 +133,10 @@ def test_operation(api, operation_label, api_session, gate, record_property):
     if operation_label is None:
         pytest.skip("no operation to check: the OpenAPI document did not load (test_openapi_loads)")
     operation = api.operation(operation_label)
+    if operation.needs_token and not gate.token:
+        # Without a token every answer is a 401: nothing behind it would be checked.
+        record_property("api", {"operation": operation_label, "not_checked": NO_TOKEN})
+        pytest.skip(f"not checked: {NO_TOKEN} (${gate.token_env} is empty)")
     if operation.problem:
         record_property("api", {"operation": operation_label, "failures": [operation.problem]})
         pytest.fail(operation.problem, pytrace=False)
@@ -126,3 +150,7 @@ def test_operation(api, operation_label, api_session, gate, record_property):
     record_property("api", run.as_dict())
     if run.failures:
         pytest.fail("; ".join(run.failures), pytrace=False)
+    if not run.success_checked:
+        # Every answer was an error status: conforming, but the success schema went unchecked.
+        statuses = ", ".join(str(s) for s in sorted(set(run.statuses)))
+        record_property("success_response", f"{SUCCESS_NEVER_CHECKED} (HTTP {statuses})")

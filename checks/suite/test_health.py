@@ -9,8 +9,10 @@ failed. The parts judge the last payload received; the gate's verdict is
 
 import pytest
 
-from driftgate.checks.plugin import expected_sha_poll
+from driftgate.checks.health import poll_record
+from driftgate.checks.plugin import expected_sha_poll, not_checked
 
+HEALTH_FAILED = "health failed: no payload (see test_health.py::test_reachable)"
 DEADLINE_GRACE = 1.0  # seconds a poll may overrun its deadline (one last read, scheduling)
 
 
@@ -26,13 +28,12 @@ def _require(ok, message):
         pytest.fail(message, pytrace=False)
 
 
-def _last_verdict(poll):
+def _last_verdict(poll, request):
+    """The last payload judged; with none, the check is not checked (the root cause is
+    test_reachable's, said once)."""
     __tracebackhide__ = True
     if poll.last_verdict is None:
-        pytest.fail(
-            f"no health payload from {poll.url} in {poll.deadline:g} s: {poll.last.summary}",
-            pytrace=False,
-        )
+        not_checked(request.node, HEALTH_FAILED)
     return poll.last_verdict
 
 
@@ -45,58 +46,41 @@ def test_reachable(health_poll):
     )
 
 
-def test_payload_shape(health_poll):
-    verdict = _last_verdict(health_poll)
+def test_payload_shape(health_poll, request):
+    verdict = _last_verdict(health_poll, request)
     _require(
         verdict.shape_ok,
         "payload does not match the pack's health schema: " + "; ".join(verdict.shape_problems),
     )
 
 
-def test_sha_parseable(health_poll):
-    verdict = _last_verdict(health_poll)
+def test_sha_parseable(health_poll, request):
+    verdict = _last_verdict(health_poll, request)
     _require(verdict.sha_valid, f"git_sha {verdict.raw_git_sha!r} is not a SHA (7 to 40 hex)")
 
 
-def test_version_agrees(health_poll):
-    verdict = _last_verdict(health_poll)
+def test_version_agrees(health_poll, request):
+    verdict = _last_verdict(health_poll, request)
     _require(
         verdict.versions_agree,
         f"version {verdict.raw_version!r} does not agree with git_sha {verdict.raw_git_sha!r}",
     )
 
 
-def test_healthy_with_database(health_poll):
-    verdict = _last_verdict(health_poll)
+def test_healthy_with_database(health_poll, request):
+    verdict = _last_verdict(health_poll, request)
     _require(verdict.status_ok, "status is not 'healthy'")
     _require(verdict.database_ok, "database_exists is not true (database unreachable)")
 
 
-def test_answers_expected_sha(health_poll, gate, record_property):
+def test_answers_expected_sha(health_poll, gate, request, record_property):
     verdict = health_poll.last_verdict
-    record_property(
-        "health",
-        {
-            "url": health_poll.url,
-            "expected_sha": gate.expected_sha,
-            "deployed_sha": verdict.deployed_sha if verdict else None,
-            "git_sha": verdict.raw_git_sha if verdict else None,
-            "version": verdict.raw_version if verdict else None,
-            "passed": health_poll.passed,
-            "attempts": health_poll.attempts,
-            "seconds": round(health_poll.seconds, 3),
-            "seconds_to_verdict": (
-                round(health_poll.seconds_to_verdict, 3) if health_poll.passed else None
-            ),
-            "problems": list(verdict.problems) if verdict else [],
-            "last_failure": health_poll.last.summary if health_poll.last.failure else None,
-            "history": [list(t) for t in health_poll.transitions],
-            "previous_sha": health_poll.previous_sha,
-        },
-    )
+    record_property("health", poll_record(health_poll))
     if health_poll.passed:
         return
-    problems = "; ".join(verdict.problems) if verdict else "no payload"
+    if verdict is None:
+        not_checked(request.node, HEALTH_FAILED)
+    problems = "; ".join(verdict.problems)
     last = f"; last probe: {health_poll.last.summary}" if health_poll.last.failure else ""
     pytest.fail(
         f"expected SHA {gate.expected_sha} did not answer healthy within "

@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from urllib.parse import quote, unquote
 
 import pytest
 from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
 from psycopg import conninfo
 
 from driftgate.checks.pushgateway import push_verdict
+from driftgate.policies.pack import DEFAULT_PACK
 from driftgate.policies.sha import short_sha
 from driftgate.reference_target import ReferenceTarget
 
@@ -171,9 +173,9 @@ def test_push_verdict_to_a_real_pushgateway(pushgateway):
     assert abs(float(stamp.split()[-1]) - time.time()) < 60
 
 
-def sample(name, sha, target, value):
+def sample(name, sha, target, value, bypass_armed="false"):
     labels = (
-        'bypass_armed="false",instance="",job="driftgate_verify",kind="deploy",'
+        f'bypass_armed="{bypass_armed}",instance="",job="driftgate_verify",kind="deploy",'
         f'sha="{sha}",target="{target}"'
     )
     return f"{name}{{{labels}}} {value}"
@@ -293,3 +295,110 @@ def test_secrets_canary_appears_in_no_output(production, tmp_path, contract_dsn)
         assert "***" in text, name  # the planted phrase was scrubbed from this output
     assert "must already run" not in planted.stdout + planted.stderr
     assert "must already run" not in outputs["junit"] + outputs["artifact"]
+
+
+def _pack_with_a_leaking_contract(tmp_path, leaked):
+    """The bundled pack, its contracts replaced by one that WARNs showing `leaked` values.
+
+    A contract's rows reach its message, hence the annotation, the JUnit property,
+    the artifact and the summary: the worst case of a secret in a library error.
+    """
+    bundled = DEFAULT_PACK.read_text("utf-8")
+    head = bundled[: bundled.index("\ncontracts:")]
+    selects = " UNION ALL ".join(
+        f"SELECT '{value.replace('%', '%%')}' AS leaked" for value in leaked
+    )
+    pack = tmp_path / "leaky.yaml"
+    pack.write_text(
+        head
+        + "\ncontracts:\n  catalogue:\n    - id: C-LEAK-001\n      name: leaky\n"
+        + f'      queries:\n        - sql: "{selects}"\n'
+        + "          warn_if_rows: 'leaked {rows}'\n",
+        "utf-8",
+    )
+    return pack
+
+
+@pytest.mark.parametrize(
+    ("dsn_form", "password"),
+    [
+        ("key=value", "p%40ss-canary-kv"),  # libpq keeps it as written: %40 is no escape here
+        ("key=value", "pc%t-canary-kv2"),
+        ("url", "p%w@rd-canary-url"),  # written URL-encoded in the DSN
+    ],
+)
+def test_secrets_with_percent_reach_no_output_annotations_included(
+    production, tmp_path, dsn_form, password
+):
+    """Passwords with `%`, URL-encoded and key=value: scrubbed before any escaping."""
+    server = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    if dsn_form == "url":
+        dsn = f"postgresql://postgres:{quote(password, safe='')}@127.0.0.1:5432/test"
+    else:
+        dsn = f"{server} password={password}"
+    token = "tok%en-canary%25x"
+    leaked = [password, quote(password, safe=""), token]
+    pack = _pack_with_a_leaking_contract(tmp_path, leaked)
+    summary, artifact, junit = (tmp_path / n for n in ("summary.md", "v.json", "j.xml"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTGATE_", "GITHUB_"))}
+    env.pop("ALLOW_CONTRACT_FAILURE", None)
+    env.update(
+        DRIFTGATE_DSN=dsn,
+        DRIFTGATE_API_TOKEN=token,
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+    command = [
+        *(sys.executable, "-m", "driftgate", "verify", "--pack", str(pack)),
+        *("--target", "production", "--expected-sha", NEW_SHA, "--base-url", production.url),
+        *("--groups", "contracts", "--json-out", str(artifact), "--junitxml", str(junit)),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    console = done.stdout + done.stderr
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("::warning")]
+    assert any("C-LEAK-001" in line for line in warnings), console  # the WARN was annotated
+    outputs = {
+        "console": console,
+        # What GitHub shows: the annotation's data with its escaping undone.
+        "annotations": "\n".join(unquote(line) for line in warnings),
+        "junit": junit.read_text("utf-8"),
+        "artifact": artifact.read_text("utf-8"),
+        "summary": summary.read_text("utf-8"),
+    }
+    for name, text in outputs.items():
+        for secret in {*leaked, unquote(password), "tok%en-canary%x"}:
+            assert secret not in text, (name, secret)
+        assert "leaked ***" in text, name  # the message itself survived, scrubbed
+
+
+def test_an_armed_bypass_is_said_even_when_nothing_fails(
+    verify, production, staging, tmp_path, github, pushgateway
+):
+    code, out, _, document = run_gate(
+        verify,
+        production,
+        staging,
+        tmp_path,
+        "health",
+        "--allow-contract-failure",
+        "--pushgateway",
+        pushgateway,
+    )
+    assert code == 0 and document["passed"] is True and document["bypassed"] is False
+    assert document["bypass_armed"] is True
+    assert "ALLOW_CONTRACT_FAILURE=true is armed" in out
+    assert "ALLOW_CONTRACT_FAILURE=true is armed for this run" in github.read_text("utf-8")
+    text = metrics(pushgateway)
+    sha = short_sha(NEW_SHA)
+    assert sample("driftgate_verify_passed", sha, "production", 1, bypass_armed="true") in text
+    assert sample("driftgate_verify_contract_bypass", sha, "production", 0, "true") in text
+
+
+def test_an_unarmed_bypass_is_recorded_as_such(verify, production, staging, tmp_path, pushgateway):
+    code, out, _, document = run_gate(
+        verify, production, staging, tmp_path, "health", "--pushgateway", pushgateway
+    )
+    assert code == 0 and document["bypass_armed"] is False
+    assert "is armed" not in out
+    text = metrics(pushgateway)
+    assert sample("driftgate_verify_passed", short_sha(NEW_SHA), "production", 1) in text

@@ -108,12 +108,17 @@ def test_annotation_data_is_escaped():
     assert line.endswith("100%25%0A::error::forged") and "\n" not in line
 
 
-def test_table_one_row_per_check_and_cut():
+def test_table_wraps_a_long_message_under_its_column_never_cuts_it():
+    message = "word " * 80 + "THE-REASON"
     rows = artifact.table(
-        [check("health", "passed"), CheckResult("t.py::x", "t", "failed", "m" * 500)]
+        [check("health", "passed"), CheckResult("t.py::x", "t", "not_checked", message)]
     )
-    assert len(rows) == 3 and rows[1].split()[:2] == ["test_health.py::test_x", "PASSED"]
-    assert len(rows[2]) == 160 and rows[2].endswith("…")
+    assert rows[1].split()[:2] == ["test_health.py::test_x", "PASSED"]
+    assert rows[2].startswith("t.py::x") and "NOT CHECKED" in rows[2]
+    assert all(len(row) <= 160 for row in rows) and len(rows) > 4
+    column = rows[2].index("word")
+    assert all(row[:column].strip() == "" for row in rows[3:])
+    assert rows[-1].endswith("THE-REASON") and "…" not in "".join(rows)
 
 
 def test_markdown_escapes_cells():

@@ -152,3 +152,11 @@ def test_short_values_are_not_scrubbed_everywhere():
     # A one-letter "secret" would blank every occurrence of that letter in every report.
     assert secret_values("x") == ()
     assert secret_values(None, "") == ()
+
+
+def test_probe_timeout_defaults_to_a_few_seconds_and_is_validated():
+    base = {"target": "production", "expected-sha": NEW_SHA}
+    assert resolve_settings(base, environ={}).probe_timeout == 5.0
+    assert resolve_settings(base, environ={"DRIFTGATE_PROBE_TIMEOUT": "2"}).probe_timeout == 2.0
+    with pytest.raises(SettingsError, match="--probe-timeout"):
+        resolve_settings({**base, "probe-timeout": "0"}, environ={})

@@ -145,8 +145,58 @@ def test_each_health_part_fails_under_its_own_id(
     assert code == 1
     results = outcomes(read_json(artifact))
     assert results[f"test_health.py::{failing}"] == "failed"
-    assert results["test_health.py::test_answers_expected_sha"] == "failed"
+    # With no payload at all, the verdict is not checked (test_reachable says why).
+    verdict = "not_checked" if failing == "test_reachable" else "failed"
+    assert results["test_health.py::test_answers_expected_sha"] == verdict
     assert results["test_health.py::test_time_recorded"] == "passed"
+
+
+def test_a_dead_target_gives_its_root_cause_once(verify, production, staging, tmp_path):
+    production.set_mode("refused")
+    artifact = tmp_path / "verify.json"
+    code, out, _ = verify(
+        *target_args(production, staging, "--groups", "health,api", "--json-out", artifact)
+    )
+    assert code == 1
+    document = read_json(artifact)
+    results = outcomes(document)
+    assert [check for check, outcome in results.items() if outcome == "failed"] == [
+        "test_health.py::test_reachable"
+    ]
+    dependent = [check for check, outcome in results.items() if outcome == "not_checked"]
+    assert set(dependent) >= {
+        "test_health.py::test_payload_shape",
+        "test_health.py::test_sha_parseable",
+        "test_health.py::test_version_agrees",
+        "test_health.py::test_healthy_with_database",
+        "test_health.py::test_answers_expected_sha",
+        "test_api.py::test_openapi_loads",
+    }
+    table = out[out.index("driftgate verify: production") : out.index("gate FAILED")]
+    assert table.count("Connection refused") == 1, table
+    assert table.count("not checked because health failed") == len(dependent)
+    assert table.count(" FAILED ") == 1  # test_reachable's row only
+
+
+def test_the_footer_times_the_poll_when_only_the_api_group_ran(
+    verify, production, staging, tmp_path
+):
+    production.set_mode("db-down")  # never healthy: the poll runs to its deadline
+    code, out, _ = verify(*target_args(production, staging, "--groups", "api", "--deadline", "0.6"))
+    assert code == 1
+    assert "health not polled" not in out
+    assert "no verdict: the expected SHA did not answer healthy in " in out
+
+
+def test_a_long_reason_is_wrapped_never_cut(verify, production, staging, tmp_path):
+    production.set_mode("redirect")
+    code, out, _ = verify(*target_args(production, staging, "--groups", "health"))
+    assert code == 1
+    row = out[out.index("test_health.py::test_reachable") :].split("test_health.py::test_payload")[
+        0
+    ]
+    assert "…" not in row
+    assert "not followed" in " ".join(row.split())  # the reason, at the end of a long message
 
 
 @pytest.mark.parametrize(

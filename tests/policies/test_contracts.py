@@ -322,6 +322,43 @@ def test_unsafe_sql_is_refused(sql, reason):
         read_only_select(sql)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        "pg_terminate_backend(pid) FROM pg_stat_activity",
+        "pg_cancel_backend(1)",
+        "pg_advisory_lock(1)",
+        "pg_advisory_lock_shared(1)",
+        "pg_advisory_xact_lock(1)",
+        "pg_advisory_xact_lock_shared(1)",
+        "pg_try_advisory_lock(1)",
+        "pg_try_advisory_lock_shared(1)",
+        "pg_try_advisory_xact_lock(1)",
+        "pg_try_advisory_xact_lock_shared(1)",
+        "pg_advisory_unlock_all()",
+        "lo_import('/etc/hostname')",
+        "lo_export(1, '/tmp/x')",
+        "lo_unlink(1)",
+        "lowrite(0, 'x')",
+        "pg_notify('deploys', 'x')",
+        "set_config('work_mem', '1GB', false)",
+        "dblink('dbname=other', 'SELECT 1')",
+        "dblink_exec('dbname=other', 'DELETE FROM t')",
+        "pg_reload_conf()",
+        "pg_rotate_logfile()",
+        "pg_catalog.PG_ADVISORY_LOCK(1)",
+        "\"pg_notify\"('a', 'b')",
+    ],
+)
+def test_functions_with_effects_outside_the_data_are_refused(call):
+    sql = f"SELECT count(*) FROM t WHERE EXISTS (SELECT {call})"
+    with pytest.raises(UnsafeSql, match=r"calls \w+\(\): ") as caught:
+        read_only_select(sql)
+    name = call.split("(")[0].split(".")[-1].strip('"').lower()
+    assert f"calls {name}()" in str(caught.value)
+    assert sql.lower()[caught.value.offset :].lstrip('"').startswith(name)
+
+
 def test_safe_sql_and_its_parameters():
     assert read_only_select("SELECT %(a)s, %(b)s, %(a)s, '100%%' FROM t") == ("a", "b")
     assert read_only_select("VALUES (1)") == ()

@@ -116,9 +116,13 @@ def test_unreachable_target_is_one_clear_failure(api_gate):
         target.set_mode("refused")
         code, out, document = api_gate(target)
     assert code == 1
-    failed = [c for c in document["checks"] if c["outcome"] == "failed"]
+    # Alone in the run, the API group's one row carries the root cause.
+    failed = [c for c in document["checks"] if c["outcome"] in ("failed", "not_checked")]
     assert [c["id"] for c in failed] == ["test_api.py::test_openapi_loads"]
-    assert failed[0]["message"].startswith("OpenAPI document: not checked: staging did not answer")
+    assert failed[0]["outcome"] == "not_checked"
+    assert failed[0]["message"].startswith(
+        "not checked because health failed: staging did not answer"
+    )
     assert "refused" in failed[0]["message"] and "Traceback" not in out
 
 
@@ -129,7 +133,10 @@ def test_a_failing_deploy_is_polled_once_for_health_and_api(api_gate):
         health_requests = [path for _, path in target.requests if path.endswith("/health")]
     assert code == 1
     checks = outcomes(document)
-    assert checks["test_openapi_loads"]["outcome"] == "failed"
+    assert checks["test_openapi_loads"]["outcome"] == "not_checked"
+    assert checks["test_openapi_loads"]["message"] == (
+        "not checked because health failed (see test_health.py)"
+    )
     assert checks["test_answers_expected_sha"]["outcome"] == "failed"
     (poll,) = [
         v for name, v in checks["test_answers_expected_sha"]["properties"] if name == "health"
@@ -278,3 +285,72 @@ def test_rate_limit_spaces_requests():
         elapsed = time.monotonic() - started
     assert elapsed >= 0.3  # 4 requests at 10/s: three gaps of 0.1 s
     assert isinstance(session.get_adapter("http://x"), ReadOnlyAdapter)
+
+
+def _document_with(tmp_path, edit):
+    document = json.loads(json.dumps(OPENAPI))
+    edit(document)
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_the_documents_example_values_check_the_success_response(api_gate, tmp_path):
+    def with_example(document):
+        (parameter,) = document["paths"]["/buyers/{buyer_id}"]["get"]["parameters"]
+        parameter["example"] = "1111111111"  # a buyer the target has: HTTP 200
+
+    document_file = _document_with(tmp_path, with_example)
+    with ReferenceTarget(sha=NEW_SHA) as target:
+        code, out, document = api_gate(target, "--openapi-file", document_file)
+        asked = [path for _, path in target.requests]
+    assert code == 0, out
+    assert "/buyers/1111111111" in asked
+    runs = {run["operation"]: run for run in document["api"]["operations"]}
+    one_buyer = runs["GET /buyers/{buyer_id}"]
+    assert one_buyer["document_examples"] == 1 and 200 in one_buyer["statuses"]
+    assert one_buyer["success_checked"] is True
+    assert "GET /buyers/{buyer_id}" not in document["api"]["success_never_checked"]
+
+
+def test_an_operation_that_never_saw_a_2xx_is_reported_unchecked(api_gate, tmp_path):
+    junit = tmp_path / "junit.xml"
+    with ReferenceTarget(sha=NEW_SHA) as target:
+        code, out, document = api_gate(target, "--junitxml", junit)
+    assert code == 0, out  # conforming answers: reported, not failed
+    runs = {run["operation"]: run for run in document["api"]["operations"]}
+    assert runs["GET /buyers/{buyer_id}"]["statuses"] == [404]  # random ids: never a buyer
+    assert runs["GET /buyers/{buyer_id}"]["success_checked"] is False
+    assert document["api"]["success_never_checked"] == ["GET /buyers/{buyer_id}"]
+    check = outcomes(document)["test_operation[GET /buyers/{buyer_id}]"]
+    assert check["message"] == "success response never checked (HTTP 404)"
+    (row,) = [line for line in out.splitlines() if "test_operation[GET /buyers/{buyer_id}]" in line]
+    assert "PASSED" in row and "success response never checked (HTTP 404)" in row
+    assert 'name="success_response" value="success response never checked (HTTP 404)"' in (
+        junit.read_text("utf-8")
+    )
+
+
+def test_secured_operations_without_a_token_are_not_checked_not_passed(
+    api_gate, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("DRIFTGATE_API_TOKEN", raising=False)
+
+    def secured(document):
+        document["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        document["security"] = [{"bearer": []}]
+        document["paths"]["/health"]["get"]["security"] = []  # public
+
+    document_file = _document_with(tmp_path, secured)
+    with ReferenceTarget(sha=NEW_SHA, token=CANARY_TOKEN) as target:
+        code, out, document = api_gate(target, "--openapi-file", document_file)
+        asked = [path for _, path in target.requests]
+    checks = outcomes(document)
+    for label in ("GET /buyers", "GET /buyers/{buyer_id}"):
+        check = checks[f"test_operation[{label}]"]
+        assert check["outcome"] == "skipped"
+        assert check["message"].startswith("not checked: no API token")
+        assert document["api"]["not_checked"][label] == "no API token"
+    assert checks["test_operation[GET /health]"]["outcome"] == "passed"
+    assert not any(path.startswith("/buyers") for path in asked)  # no 401s collected as passes
+    assert "not checked: no API token" in out

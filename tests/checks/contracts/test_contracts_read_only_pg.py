@@ -159,6 +159,66 @@ def test_a_pack_whose_sql_inserts_is_refused_at_load_with_its_line(tmp_path):
     assert "contracts.catalogue.0.queries.0.sql: INSERT statement; only SELECT" in str(caught.value)
 
 
+def test_a_pack_calling_a_side_effect_function_is_refused_at_load_with_its_line(tmp_path):
+    text = open(load_pack().source, encoding="utf-8").read()
+    hostile_text = text.replace(
+        "sql: SELECT 1 AS logged FROM ingestion_runs LIMIT 1",
+        "sql: |\n            SELECT 1 AS logged FROM ingestion_runs\n"
+        "            WHERE pg_advisory_lock(7) IS NOT NULL",
+    )
+    assert hostile_text != text
+    path = tmp_path / "hostile.yaml"
+    path.write_text(hostile_text, encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    line = next(i for i, row in enumerate(hostile_text.splitlines(), 1) if "pg_advisory" in row)
+    assert caught.value.line == line
+    assert str(path) in str(caught.value)
+    assert "contracts.catalogue.0.queries.0.sql: calls pg_advisory_lock()" in str(caught.value)
+
+
+ADVISORY_KEY = 74_211
+
+
+def advisory_locks_held(admin):
+    return admin.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
+        (ADVISORY_KEY,),
+    ).fetchone()[0]
+
+
+def test_no_lock_or_setting_of_a_contract_survives_it(gate_dsn, pg_admin):
+    # Built without the pack loader (which refuses these calls): the run itself must
+    # release what a rollback keeps, while its connection stays open for the next contract.
+    take_lock = Query(
+        f"SELECT pg_advisory_lock({ADVISORY_KEY}), set_config('work_mem', '7MB', false)",
+        (),
+        if_rows=MappingProxyType({Status.WARN: "{count} row(s)"}),
+    )
+    look = Query(
+        "SELECT current_setting('work_mem') AS work_mem,"
+        " current_setting('default_transaction_read_only') AS read_only",
+        (),
+        if_rows=MappingProxyType({Status.WARN: "{rows}"}),
+    )
+    catalogue = Catalogue(
+        contracts=(
+            Contract("C-LOCK-001", "lock", (take_lock,)),
+            Contract("C-LOOK-001", "look", (look,)),
+        )
+    )
+    pg_admin.rollback()
+    run = ContractRun(catalogue, gate_dsn)
+    try:
+        assert run.result("C-LOCK-001").status == Status.WARN  # the lock was really taken
+        assert advisory_locks_held(pg_admin) == 0
+        pg_admin.rollback()
+        seen = run.result("C-LOOK-001").details["findings"][0]["rows"][0]
+        assert seen["work_mem"] != "7MB" and seen["read_only"] == "on"
+    finally:
+        run.close()
+
+
 def test_statement_timeout_fails_cleanly_and_the_run_goes_on(seed, gate_dsn):
     seed.healthy()
     sleepy = hostile("SELECT pg_sleep(5) AS slept")
