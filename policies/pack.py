@@ -34,19 +34,57 @@ MAX_ERRORS = 20
 Target = namedtuple("Target", "name base_url vm promoted_from", defaults=(None, None))
 
 
-class Images(namedtuple("Images", "names tag_format tag_variable registry", defaults=(None,))):
+# release_manifest: a ReleaseManifest when the images are deployed by digest, else None.
+class Images(
+    namedtuple(
+        "Images", "names tag_format tag_variable registry release_manifest", defaults=(None, None)
+    )
+):
     __slots__ = ()
 
     def tag_for(self, sha):
         """`sha-94e9cbb` for commit 94e9cbb0…, per the pack's tag format."""
         return image_tag(sha, self.tag_format)
 
+    @property
+    def tag_shape(self):
+        """The tag as people write it: `sha-<7 hex>` for `sha-{sha7}`."""
+        return self.tag_format.replace("{sha7}", "<7 hex>").replace("{sha}", "<40 hex>")
+
+    @property
+    def full_sha(self):
+        """Whether the tag carries the whole 40-hex commit (`{sha}`), not its first 7."""
+        return "{sha}" in self.tag_format
+
+    @property
+    def manifest_variables(self):
+        """The release manifest's variables (API_IMAGE, ...); () without a manifest."""
+        manifest = self.release_manifest
+        return tuple(manifest.variables.values()) if manifest else ()
+
+    def manifest_image(self, variable):
+        """The image name whose digest-pinned reference the manifest variable holds, or None."""
+        manifest = self.release_manifest
+        if manifest is None:
+            return None
+        return next((n for n, v in manifest.variables.items() if v == variable), None)
+
+
+# variables: image name -> the manifest variable holding `<image>@sha256:<digest>`.
+ReleaseManifest = namedtuple("ReleaseManifest", "variables path", defaults=(None,))
+
+# trigger: "push" (every push to a release branch builds) or "dispatch" (a person
+# dispatches the build and types confirm_word into confirm_input).
+BuildSettings = namedtuple(
+    "BuildSettings", "trigger confirm_input confirm_word", defaults=("push", "confirm", None)
+)
+
 
 # contract_check: the post-deploy contract script (DG110).
 DeploySettings = namedtuple(
     "DeploySettings",
     "confirm_word target_input confirm_input reason_input contract_bypass_variable contract_check",
-    defaults=("target", "confirm", "reason", "ALLOW_CONTRACT_FAILURE", None),
+    defaults=("DEPLOY", "target", "confirm", "reason", "ALLOW_CONTRACT_FAILURE", None),
 )
 
 FileGlobs = namedtuple(
@@ -69,9 +107,9 @@ ApiSettings = namedtuple(
 # contracts).
 _PACK = (
     "name targets images health_path health_schema deploy files host api release_branches "
-    "description contracts source"
+    "description contracts source build"
 )
-_PACK_DEFAULTS = (HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "")
+_PACK_DEFAULTS = (HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "", BuildSettings())
 
 
 class Pack(namedtuple("Pack", _PACK, defaults=_PACK_DEFAULTS)):
@@ -99,13 +137,30 @@ def load_pack(path=None, validate=True):
     the test suite validates (a short `driftgate lint` run cannot afford
     importing jsonschema and the contract SQL parser).
     """
-    path = str(path or DEFAULT_PACK)
+    path = resolve_pack_path(path)
     data = load_yaml(path)
     if not isinstance(data, YamlMap):
         raise PackError(path, "a policy pack must be a YAML mapping", getattr(data, "line", None))
     if validate:
         _validate(data, path)
     return _build(data, path)
+
+
+def bundled_packs():
+    """The names of the packs that ship with driftgate (`catscan`, `catscan-ghcr`)."""
+    return sorted(p.stem for p in PACKS.glob("*.yaml"))
+
+
+def resolve_pack_path(path):
+    """A pack file's path; a bundled pack's name (`catscan-ghcr`) that is no file names it."""
+    if not path:
+        return str(DEFAULT_PACK)
+    path = str(path)
+    if "/" not in path and "." not in path and not Path(path).exists():
+        bundled = PACKS / f"{path}.yaml"
+        if bundled.is_file():
+            return str(bundled)
+    return path
 
 
 def _validate(data, path):
@@ -261,16 +316,25 @@ def _build(data, path):
             tag_format=str(images["tag_format"]),
             tag_variable=str(images["tag_variable"]),
             registry=images.get("registry"),
+            release_manifest=_release_manifest(images.get("release_manifest")),
         ),
         health_path=str(data["health"]["path"]),
         health_schema=MappingProxyType(_plain(data["health"]["schema"])),
-        deploy=DeploySettings(**_plain(data["deploy"])),
-        files=FileGlobs(**{k: tuple(v) for k, v in _plain(data["files"]).items()}),
+        deploy=DeploySettings(**_plain(data.get("deploy", {}))),
+        build=BuildSettings(**_plain(data.get("build", {}))),
+        files=FileGlobs(**{k: tuple(v) for k, v in _plain(data.get("files", {})).items()}),
         host=HostSettings(**_tuples(_plain(data.get("host", {})))),
         api=ApiSettings(**_plain(data.get("api", {}))),
         contracts=MappingProxyType(_plain(data.get("contracts", {}))),
         source=path,
     )
+
+
+def _release_manifest(section):
+    if section is None:
+        return None
+    variables = MappingProxyType(_plain(section["variables"]))
+    return ReleaseManifest(variables=variables, path=_plain(section.get("path")))
 
 
 def _plain(value):
