@@ -13,10 +13,10 @@ import os
 import sys
 
 from driftgate import __version__
-from driftgate.commands import demo, lint, monitor, pack, rules, verify
+from driftgate.commands import demo, init, lint, monitor, pack, rules, verify
 from driftgate.policies.errors import DriftgateError
 
-COMMANDS = (lint, rules, verify, monitor, demo, pack)
+COMMANDS = (lint, rules, verify, monitor, demo, pack, init)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
