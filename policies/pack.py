@@ -156,7 +156,7 @@ def resolve_pack_path(path):
     if not path:
         return str(DEFAULT_PACK)
     path = str(path)
-    if "/" not in path and "." not in path and not Path(path).exists():
+    if "/" not in path and "." not in path and not Path(path).is_file():
         bundled = PACKS / f"{path}.yaml"
         if bundled.is_file():
             return str(bundled)

@@ -42,6 +42,8 @@ def test_a_path_is_never_taken_for_a_bundled_name(tmp_path, monkeypatch):
     (tmp_path / "catscan-ghcr").write_text("version: 1\n")
     assert resolve_pack_path("catscan-ghcr") == "catscan-ghcr"  # the file here wins
     assert resolve_pack_path("./nothing.yaml") == "./nothing.yaml"
+    (tmp_path / "catscan").mkdir()  # a folder of that name (the example repository) is no pack
+    assert resolve_pack_path("catscan") == str(PACKS / "catscan.yaml")
     with pytest.raises(DriftgateError, match="nothing: cannot read"):
         load_pack("nothing")
 
