@@ -128,6 +128,22 @@ MUTATIONS = [
         MCP_PUSH.replace("true", "false"),
         ["jobs:"],
     ),
+    (
+        "mcp-digest-not-recorded",
+        "DG204",
+        BUILD,
+        '            echo "MCP_IMAGE=${PREFIX}/catscan-mcp@${MCP_DIGEST}"\n',
+        "",
+        ["jobs:"],
+    ),
+    (
+        "api-recorded-by-tag-not-digest",
+        "DG204",
+        BUILD,
+        "API_IMAGE=${PREFIX}/catscan-api@${API_DIGEST}",
+        "API_IMAGE=${PREFIX}/catscan-api:${IMAGE_TAG}",
+        ["jobs:"],
+    ),
     ("api-image-defaults", "DG401", COMPOSE, API_IMAGE, "${API_IMAGE}", ["${API_IMAGE}"]),
     (
         "mcp-falls-back-to-latest",

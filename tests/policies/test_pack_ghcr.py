@@ -84,3 +84,28 @@ def test_deploy_and_build_are_optional_with_documented_defaults(tmp_path):
     assert pack.deploy.confirm_word == "DEPLOY"  # the schema's default; no deploy workflow here
     path = _pack_with(tmp_path, "build:\n  trigger: dispatch\n", "build:\n  trigger: push\n")
     assert load_pack(path).build.trigger == "push"
+
+
+@pytest.mark.parametrize(
+    ("script", "unrecorded"),
+    [
+        ('echo "API_IMAGE=${PREFIX}/catscan-api@${DIGEST}" >> release.env', []),
+        ('printf \'API_IMAGE=%s@%s\\n\' "$REF" "$DIGEST" > release.env', []),
+        ('echo "API_IMAGE=${PREFIX}/catscan-api:${IMAGE_TAG}" >> release.env', ["catscan-api"]),
+        ('echo "OLD_API_IMAGE=x@sha256:1" >> release.env', ["catscan-api"]),
+        ("echo nothing", ["catscan-api"]),
+    ],
+)
+def test_the_build_must_record_each_images_digest(script, unrecorded):
+    from driftgate.policies.lint.workflow import Workflow
+    from driftgate.policies.release_manifest import unrecorded_images
+    from driftgate.policies.yamlsource import parse_yaml
+
+    text = f"on: workflow_dispatch\njobs:\n  b:\n    steps:\n      - run: |\n          {script}\n"
+    workflow = Workflow(parse_yaml(text, "w.yml"), "w.yml")
+    images = load_pack("catscan-ghcr").images
+    names = images.release_manifest.variables
+    found = [n for n in unrecorded_images(workflow, images) if n == "catscan-api"]
+    assert found == unrecorded
+    assert set(unrecorded_images(workflow, images)) >= set(names) - {"catscan-api"}
+    assert unrecorded_images(workflow, load_pack().images) == []  # no manifest: nothing asked
