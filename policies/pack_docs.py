@@ -117,7 +117,7 @@ def _constraint(node):
 
 
 def _value(value):
-    return json.dumps(value) if not isinstance(value, str) else value
+    return value if isinstance(value, str) and value else json.dumps(value)
 
 
 def _example(path, value):
@@ -132,4 +132,4 @@ def _example(path, value):
 def _yaml(value):
     import yaml  # only the docs need it
 
-    return yaml.safe_dump(value, sort_keys=False, default_flow_style=None, width=88)
+    return yaml.safe_dump(value, sort_keys=False, default_flow_style=False, width=88)

@@ -19,6 +19,7 @@ What is read, and from where:
 import re
 from collections import namedtuple
 
+from . import pack_init_read as read
 from .compose import image_name, split_image
 
 # value: plain data; note: why it was guessed, or None when read from the repository.
@@ -27,13 +28,7 @@ Found = namedtuple("Found", "value note", defaults=(None,))
 # pack: nested dicts of Found leaves; guesses: how many leaves were guessed.
 Starter = namedtuple("Starter", "pack guesses")
 
-_GUARD = re.compile(
-    r"(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*)\s*==\s*['\"]([^'\"]+)['\"]"
-    r"|['\"]([^'\"]+)['\"]\s*==\s*(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*)"
-)
 _TAG_FLAG = re.compile(r"(?:^|\s)(?:-t|--tag)[=\s]+[\"']?([^\s\"']+)")
-_PUSH = re.compile(r"docker\s+(?:image\s+)?push\s+(?:--\S+\s+)*[\"']?([^\s\"']+)")
-_ASSIGN = re.compile(r"\b([A-Z][A-Z0-9_]*)=")
 _MANIFEST_LINE = re.compile(r"\b([A-Z][A-Z0-9_]*)=[\"']?\S*?/([a-z0-9][a-z0-9._-]*)@")
 _MANIFEST_FILE = re.compile(r">>?\s*[\"']?([\w./-]+\.env)\b")
 _VARIABLE = re.compile(r"^\$\{\{\s*env\.(\w+)\s*\}\}$|^\$\{?(\w+)\}?$")
@@ -47,7 +42,7 @@ def infer(workflows, composes, name=None):
     repository folder's name, for the pack's."""
     workflows = {p: d for p, d in workflows.items() if isinstance(d, dict)}
     deploy_path = _deploy_workflow(workflows)
-    builds = {p: d for p, d in workflows.items() if p != deploy_path and _pushes_images(d)}
+    builds = {p: d for p, d in workflows.items() if p != deploy_path and read.pushes_images(d)}
     images = _images(builds)
     slug = re.sub(r"[^a-z0-9_-]+", "-", str(name or "").lower()).strip("-_")
     pack = {"version": Found(1), "name": Found(slug or "starter", "the pack's name")}
@@ -79,17 +74,10 @@ def _leaves(tree):
 # -- workflows --------------------------------------------------------------------
 
 
-def _dispatch_inputs(document):
-    on = document.get("on")
-    dispatch = on.get("workflow_dispatch") if isinstance(on, dict) else None
-    inputs = dispatch.get("inputs") if isinstance(dispatch, dict) else None
-    return {str(k): v for k, v in inputs.items() if isinstance(v, dict)} if inputs else {}
-
-
 def _choice_input(document):
     choices = [
         (name, spec)
-        for name, spec in _dispatch_inputs(document).items()
+        for name, spec in read.dispatch_inputs(document).items()
         if spec.get("type") == "choice" and isinstance(spec.get("options"), list)
     ]
     named = [c for c in choices if re.search(r"target|env", c[0], re.I)]
@@ -98,47 +86,9 @@ def _choice_input(document):
 
 def _deploy_workflow(workflows):
     """The dispatched workflow with a choice input, preferring one named like `deploy`."""
-    candidates = [p for p, d in workflows.items() if _choice_input(d) and not _pushes_images(d)]
+    candidates = [p for p, d in workflows.items() if _choice_input(d) and not read.pushes_images(d)]
     candidates.sort(key=lambda p: ("deploy" not in p.lower(), p))
     return candidates[0] if candidates else None
-
-
-def _scripts(document):
-    """Every run: script and every `with:` value of the workflow, with its step."""
-    jobs = document.get("jobs")
-    for job in jobs.values() if isinstance(jobs, dict) else ():
-        steps = job.get("steps") if isinstance(job, dict) else None
-        for step in steps if isinstance(steps, list) else ():
-            if isinstance(step, dict):
-                yield step
-
-
-def _runs(document):
-    return [str(s["run"]) for s in _scripts(document) if isinstance(s.get("run"), str)]
-
-
-def _action_tags(document):
-    for step in _scripts(document):
-        uses, with_ = str(step.get("uses", "")), step.get("with")
-        if uses.startswith("docker/build-push-action") and isinstance(with_, dict):
-            yield with_.get("push") in (True, "true"), str(with_.get("tags", ""))
-
-
-def _pushes_images(document):
-    if any(push for push, _ in _action_tags(document)):
-        return True
-    return any(_PUSH.search(run) or "--push" in run for run in _runs(document))
-
-
-def _guards(document):
-    """(input, word) compared in any job's `if:`."""
-    jobs = document.get("jobs")
-    found = []
-    for job in jobs.values() if isinstance(jobs, dict) else ():
-        condition = job.get("if") if isinstance(job, dict) else None
-        for match in _GUARD.finditer(str(condition or "")):
-            found.append((match.group(1) or match.group(4), match.group(2) or match.group(3)))
-    return found
 
 
 def _targets(deploy):
@@ -158,9 +108,9 @@ def _targets(deploy):
 
 
 def _deploy_inputs(document):
-    inputs = _dispatch_inputs(document)
+    inputs = read.dispatch_inputs(document)
     section = {"target_input": Found(_choice_input(document)[0])}
-    guards = [(name, word) for name, word in _guards(document) if name in inputs]
+    guards = [(name, word) for name, word in read.confirm_guards(document) if name in inputs]
     if guards:
         section["confirm_input"], section["confirm_word"] = map(Found, guards[0])
     else:
@@ -179,7 +129,7 @@ def _build(builds):
         listed = push.get("branches") if isinstance(push, dict) else None
         branches += [str(b) for b in listed] if isinstance(listed, list) else []
         dispatched |= isinstance(on, dict) and "workflow_dispatch" in on and push is None
-        guards += _guards(document)
+        guards += read.confirm_guards(document)
     section = {}
     if branches:
         section["release_branches"] = Found(list(dict.fromkeys(branches)))
@@ -198,12 +148,12 @@ def _build(builds):
 def _images(builds):
     refs, assignments, manifest, manifest_path = [], {}, {}, None
     for document in builds.values():
-        assignments.update(_assignments(document))
-        for run in _runs(document):
-            refs += _TAG_FLAG.findall(run) + _PUSH.findall(run)
+        assignments.update(read.assignments(document))
+        for run in read.run_scripts(document):
+            refs += _TAG_FLAG.findall(run) + read.PUSH.findall(run)
             manifest.update({v: n for v, n in _MANIFEST_LINE.findall(run)})
             manifest_path = manifest_path or next(iter(_MANIFEST_FILE.findall(run)), None)
-        for _, tags in _action_tags(document):
+        for _, tags in read.build_action_tags(document):
             refs += [t.strip() for t in re.split(r"[\n,]", tags) if t.strip()]
     names = list(dict.fromkeys(image_name(r) for r in refs if "/" in r and image_name(r)))
     names = [n for n in names if "$" not in n]
@@ -218,29 +168,6 @@ def _images(builds):
             "variables": {name: Found(variable) for variable, name in manifest.items()},
         }
     return images
-
-
-def _assignments(document):
-    """VAR -> value from workflow and job `env:` and `VAR=value` words of run: scripts."""
-    found = {}
-    levels = [document, *(document.get("jobs") or {}).values()]
-    for level in levels:
-        env = level.get("env") if isinstance(level, dict) else None
-        found.update({str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {})
-    for run in _runs(document):
-        for line in run.splitlines():
-            found.update(_line_assignments(line))
-    return found
-
-
-def _line_assignments(line):
-    """VAR=value words of one shell line; inside double quotes the value runs to the quote."""
-    for match in _ASSIGN.finditer(line):
-        rest = line[match.end() :]
-        if line[: match.start()].count('"') % 2:  # `echo "VAR=a b" >> "$GITHUB_ENV"`
-            yield match.group(1), rest.split('"', 1)[0]
-        else:
-            yield match.group(1), re.split(r"[\s;&|>]", rest.strip("'\""), maxsplit=1)[0]
 
 
 def _expand(text, assignments):
