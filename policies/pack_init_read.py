@@ -41,7 +41,9 @@ def build_action_tags(document):
     for step in steps(document):
         uses, with_ = str(step.get("uses", "")), step.get("with")
         if uses.startswith("docker/build-push-action") and isinstance(with_, dict):
-            yield with_.get("push") in (True, "true"), str(with_.get("tags", ""))
+            push = with_.get("push", False)  # an expression may push: as the lint reads it
+            pushes = push is True or (isinstance(push, str) and push.strip() not in ("false", ""))
+            yield pushes, str(with_.get("tags", ""))
 
 
 def pushes_images(document):

@@ -165,3 +165,17 @@ def test_render_comments_guesses_and_reads_back():
         "a": {"b": ["x", "y z"], "c": "https://h.example"},
         "d": {"type": "object", "required": ["s"]},
     }
+
+
+@pytest.mark.parametrize(
+    ("push", "is_build"),
+    [("true", True), ("${{ github.event_name != 'pull_request' }}", True), ("false", False)],
+)
+def test_a_build_action_pushes_unless_push_is_false(push, is_build):
+    text = (
+        "on: push\njobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v6\n"
+        f'        with: {{push: "{push}", tags: "reg.example/x/web:${{{{ github.sha }}}}"}}\n'
+    )
+    starter = infer({".github/workflows/img.yml": parse_yaml(text, "img.yml")}, {})
+    files = _values(starter.pack)["files"]["build_workflows"]
+    assert files == ([".github/workflows/img.yml"] if is_build else [])
