@@ -94,3 +94,8 @@ def test_a_stale_copy_is_reported(tmp_path, capsys):
     assert f"{stale} is stale; regenerate it with: driftgate pack docs > {stale}" in (
         capsys.readouterr().err
     )
+
+
+def test_a_required_field_documents_no_default():
+    for field in fields(SCHEMA):
+        assert not (field.required and "default" in field.node), field.path
