@@ -48,8 +48,13 @@ def run(args):
     starter = infer(workflows, composes, name=root.resolve().name)
     pack_text = render_pack(starter, args.pack_file)
     _validated(pack_text, load_pack)  # nothing is written unless the pack is valid
-    pack_path.write_text(pack_text, encoding="utf-8")
-    config_path.write_text(render_config(args.pack_file), encoding="utf-8")
+    if not pack_path.parent.is_dir():
+        raise DriftgateError(f"--pack-file: {pack_path.parent} is not a folder")
+    try:
+        pack_path.write_text(pack_text, encoding="utf-8")
+        config_path.write_text(render_config(args.pack_file), encoding="utf-8")
+    except OSError as exc:
+        raise DriftgateError(f"{exc.filename}: cannot write: {exc.strerror or exc}") from None
     print(
         f"driftgate: wrote {config_path} and {pack_path}; {starter.guesses} guessed value(s) "
         f"are marked `# guessed`. Next: driftgate pack check {args.pack_file}; driftgate lint",

@@ -91,3 +91,25 @@ def test_init_skips_a_broken_workflow_with_one_line(tmp_path, monkeypatch, capsy
     assert skipped.startswith(f"driftgate: skipped {root}/.github/workflows/broken.yml:2:")
     assert wrote.startswith("driftgate: wrote ")
     assert load_pack(root / "driftgate-pack.yaml").files.deploy_workflows
+
+
+def test_a_pack_file_in_a_missing_folder_is_one_line_and_nothing_written(
+    tmp_path, monkeypatch, capsys
+):
+    root, code = _init(tmp_path, monkeypatch, "catscan", "--pack-file", "nowhere/pack.yaml")
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"driftgate: error: --pack-file: {root / 'nowhere'} is not a folder\n"
+    )
+    assert not (root / "driftgate.yaml").exists()
+
+
+def test_a_pack_file_elsewhere_is_what_the_config_names(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "catscan"
+    shutil.copytree(EXAMPLES / "catscan", root)
+    (root / "policy").mkdir()
+    monkeypatch.chdir(root)
+    assert main(["init", "--pack-file", "policy/pack.yaml"]) == 0
+    assert "pack: policy/pack.yaml\n" in (root / "driftgate.yaml").read_text()
+    capsys.readouterr()
+    assert main(["lint"]) == 0, capsys.readouterr()
