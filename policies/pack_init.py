@@ -93,7 +93,8 @@ def _deploy_workflow(workflows):
 
 def _targets(deploy):
     choice = _choice_input(deploy) if deploy else None
-    names = [str(o) for o in choice[1]["options"]] if choice else []
+    options = [str(o) for o in choice[1]["options"]] if choice else []
+    names = [n for n in options if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", n)]  # as the schema
     if not names:
         url = Found("https://production.example.invalid", "the target's API URL")
         return {"production": {"base_url": url}}
@@ -156,7 +157,7 @@ def _images(builds):
         for _, tags in read.build_action_tags(document):
             refs += [t.strip() for t in re.split(r"[\n,]", tags) if t.strip()]
     names = list(dict.fromkeys(image_name(r) for r in refs if "/" in r and image_name(r)))
-    names = [n for n in names if "$" not in n]
+    names = [n for n in names if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", n)]  # as the schema
     images = {"names": Found(names) if names else Found(["app"], "the images' names")}
     registry = _registry(refs, assignments)
     if registry:

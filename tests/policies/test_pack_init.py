@@ -179,3 +179,14 @@ def test_a_build_action_pushes_unless_push_is_false(push, is_build):
     starter = infer({".github/workflows/img.yml": parse_yaml(text, "img.yml")}, {})
     files = _values(starter.pack)["files"]["build_workflows"]
     assert files == ([".github/workflows/img.yml"] if is_build else [])
+
+
+def test_names_a_pack_cannot_hold_are_left_out():
+    deploy = DEPLOY.replace("options: [qa, live]", "options: [qa, Live EU, live]")
+    build = BUILD.replace(
+        '"$REG/shop-api:$TAG" .\n', '"$REG/shop-api:$TAG" -t reg.example/Shop_API:x .\n'
+    )
+    starter = infer({"d.yml": parse_yaml(deploy, "d.yml"), "b.yml": parse_yaml(build, "b.yml")}, {})
+    pack = _values(starter.pack)
+    assert list(pack["targets"]) == ["qa", "live"]
+    assert pack["images"]["names"] == ["shop-api", "shop-web"]
