@@ -66,7 +66,7 @@ def image_tag_problem(image_value, tag_variable, manifest_variables=()):
     image = str(image_value).strip()
     whole = _INTERPOLATION.fullmatch(image)
     if whole is not None and _name(whole) in manifest_variables:
-        return _unset_problem(whole, image, f"${{{_name(whole)}:?...}}")
+        return _unset_problem(whole, image, f"${{{_name(whole)}:?...}}", "the image")
     _, tag, digest = split_image(image)
     required = f"${{{tag_variable}:?...}}"
     if manifest_variables:
@@ -85,23 +85,23 @@ def image_tag_problem(image_value, tag_variable, manifest_variables=()):
     name = _name(match)
     if name != tag_variable:
         return f"the tag comes from {name}, not {tag_variable}; use {required}"
-    return _unset_problem(match, tag, required)
+    return _unset_problem(match, tag, required, "the tag")
 
 
 def _name(match):
     return match.group(1) or match.group(4)
 
 
-def _unset_problem(match, text, required):
+def _unset_problem(match, text, required, what):
     """None when the interpolation stops compose if its variable is unset, else why not."""
     variable, operator = _name(match), match.group(2)
     if operator in (":?", "?"):
         return None
     if operator in (":-", "-"):
-        return f"falls back to a default when {variable} is unset ({text}); use {required}"
+        return f"{what} falls back to a default when {variable} is unset ({text}); use {required}"
     if operator in (":+", "+"):
-        return f"replaced when {variable} is set ({text}); use {required}"
-    return f"an unset {variable} silently becomes empty ({text}); use {required}"
+        return f"{what} is replaced when {variable} is set ({text}); use {required}"
+    return f"an unset {variable} silently becomes an empty {what[4:]} ({text}); use {required}"
 
 
 def image_tag_findings(

@@ -135,10 +135,10 @@ MANIFEST = ("API_IMAGE", "MCP_IMAGE")
     [
         ("${API_IMAGE:?set API_IMAGE from release.env}", None),
         ("${MCP_IMAGE?required}", None),
-        ("${API_IMAGE:-ghcr.io/o/catscan-api:latest}", "falls back to a default"),
-        ("${API_IMAGE}", "silently becomes empty"),
-        ("$API_IMAGE", "silently becomes empty"),
-        ("${API_IMAGE:+x}", "replaced when API_IMAGE is set"),
+        ("${API_IMAGE:-ghcr.io/o/catscan-api:latest}", "the image falls back to a default"),
+        ("${API_IMAGE}", "silently becomes an empty image"),
+        ("$API_IMAGE", "silently becomes an empty image"),
+        ("${API_IMAGE:+x}", "the image is replaced when API_IMAGE is set"),
         ("${OTHER_IMAGE:?x}", "no tag"),  # not a manifest variable: an untagged name
         (f"{REPO}:latest", "or a manifest variable (${API_IMAGE:?...})"),
     ],

@@ -183,4 +183,4 @@ def test_compose_problems_accept_digest_pins_and_manifest_variables(ghcr_images)
         "  dashboard:\n    image: ${DASHBOARD_IMAGE:-ghcr.io/x/catscan-dashboard:latest}\n"
     )
     (problem,) = host_rules.compose_problems("c.yml", text, ghcr_images)
-    assert problem.startswith("c.yml:7:12: service dashboard: falls back to a default")
+    assert problem.startswith("c.yml:7:12: service dashboard: the image falls back to a default")
