@@ -2,8 +2,10 @@
 
 A pack is a versioned YAML file validated against `packs/pack.schema.json`;
 a pack with wrong fields is one PackError with one line per wrong field, each
-`file:line: field.path: message`. The bundled default pack describes Cat-Scan
-(`packs/catscan.yaml`).
+`file:line: field.path: message`. Two packs are bundled: the default,
+`packs/catscan.yaml` (Cat-Scan on GCP VMs), and `packs/catscan-ghcr.yaml` (its
+pipeline since August 2026); `load_pack("catscan-ghcr")` takes a bundled pack's
+name as well as a path. docs/packs.md documents every field.
 
 >>> pack = load_pack()
 >>> pack.target("production").promoted_from, pack.health_url("production")
@@ -52,22 +54,10 @@ class Images(
         return self.tag_format.replace("{sha7}", "<7 hex>").replace("{sha}", "<40 hex>")
 
     @property
-    def full_sha(self):
-        """Whether the tag carries the whole 40-hex commit (`{sha}`), not its first 7."""
-        return "{sha}" in self.tag_format
-
-    @property
     def manifest_variables(self):
         """The release manifest's variables (API_IMAGE, ...); () without a manifest."""
         manifest = self.release_manifest
         return tuple(manifest.variables.values()) if manifest else ()
-
-    def manifest_image(self, variable):
-        """The image name whose digest-pinned reference the manifest variable holds, or None."""
-        manifest = self.release_manifest
-        if manifest is None:
-            return None
-        return next((n for n, v in manifest.variables.items() if v == variable), None)
 
 
 # variables: image name -> the manifest variable holding `<image>@sha256:<digest>`.

@@ -21,10 +21,9 @@ def test_the_ghcr_pack_describes_the_dispatched_build():
     assert pack.build.confirm_word == "PUBLISH_HETZNER"
     assert pack.images.names == ("catscan-api", "catscan-dashboard", "catscan-mcp")
     assert pack.images.tag_for(FULL) == f"sha-{FULL}"
-    assert pack.images.tag_shape == "sha-<40 hex>" and pack.images.full_sha
+    assert pack.images.tag_shape == "sha-<40 hex>"
     assert pack.images.manifest_variables == ("API_IMAGE", "DASHBOARD_IMAGE", "MCP_IMAGE")
-    assert pack.images.manifest_image("MCP_IMAGE") == "catscan-mcp"
-    assert pack.images.manifest_image("IMAGE_TAG") is None
+    assert pack.images.release_manifest.path == "release.env"
     assert pack.files.deploy_workflows == ()
     assert pack.health_url("production") == "https://scan.rtb.cat/api/health"
     assert pack.contracts == load_pack("catscan").contracts  # the contracts did not change
@@ -34,7 +33,7 @@ def test_the_gcp_pack_keeps_the_push_build_and_short_tags():
     pack = load_pack()
     assert pack.build.trigger == "push" and pack.build.confirm_word is None
     assert pack.images.release_manifest is None and pack.images.manifest_variables == ()
-    assert pack.images.tag_shape == "sha-<7 hex>" and not pack.images.full_sha
+    assert pack.images.tag_shape == "sha-<7 hex>"
 
 
 def test_a_path_is_never_taken_for_a_bundled_name(tmp_path, monkeypatch):
