@@ -36,10 +36,13 @@ MAX_ERRORS = 20
 Target = namedtuple("Target", "name base_url vm promoted_from", defaults=(None, None))
 
 
-# release_manifest: a ReleaseManifest when the images are deployed by digest, else None.
+# release_manifest: a ReleaseManifest when the images are deployed by digest, else None;
+# attestations: what every push must carry ("provenance", "sbom").
 class Images(
     namedtuple(
-        "Images", "names tag_format tag_variable registry release_manifest", defaults=(None, None)
+        "Images",
+        "names tag_format tag_variable registry release_manifest attestations",
+        defaults=(None, None, ()),
     )
 ):
     __slots__ = ()
@@ -307,6 +310,7 @@ def _build(data, path):
             tag_variable=str(images["tag_variable"]),
             registry=images.get("registry"),
             release_manifest=_release_manifest(images.get("release_manifest")),
+            attestations=tuple(map(str, images.get("attestations", ()))),
         ),
         health_path=str(data["health"]["path"]),
         health_schema=MappingProxyType(_plain(data["health"]["schema"])),

@@ -23,6 +23,9 @@ Accepts / rejects:
       never built, or never pushed; for a pack with a release manifest, an
       image whose manifest variable no script sets to a digest-pinned
       reference (`API_IMAGE=<image>@<digest>`; see policies/release_manifest.py).
+    - Rejected, at a step's first pushed reference, for a pack with
+      `images.attestations`: a push built without each of them set explicitly
+      (see policies/attestations.py).
     - Not understood: names behind variables (`$IMAGE/...`, `${{ matrix.image }}`).
 
 Bad:
@@ -56,6 +59,7 @@ Good:
     ```
 """
 
+from ..attestations import missing_attestations
 from ..lint.images import image_uses
 from ..lint.placement import flag_missing
 from ..release_manifest import unrecorded_images
@@ -86,3 +90,4 @@ def check_workflow(workflow, context):
     problems += [f"never records `{n}`'s digest" for n in unrecorded_images(workflow, images)]
     if problems:
         yield flag_missing(workflow, f"the workflow {', '.join(problems)}")
+    yield from missing_attestations(workflow, images)  # the pack's images.attestations

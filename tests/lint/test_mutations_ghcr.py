@@ -144,6 +144,23 @@ MUTATIONS = [
         "API_IMAGE=${PREFIX}/catscan-api:${IMAGE_TAG}",
         ["jobs:"],
     ),
+    (
+        "api-without-sbom",
+        "DG204",
+        BUILD,
+        "          file: Dockerfile\n          push: true\n          provenance: mode=max\n"
+        "          sbom: true\n",
+        "          file: Dockerfile\n          push: true\n          provenance: mode=max\n",
+        [API_TAG],
+    ),
+    (
+        "mcp-provenance-off",
+        "DG204",
+        BUILD,
+        "          file: mcp/Dockerfile\n          push: true\n          provenance: mode=max\n",
+        "          file: mcp/Dockerfile\n          push: true\n          provenance: false\n",
+        [MCP_TAG],
+    ),
     ("api-image-defaults", "DG401", COMPOSE, API_IMAGE, "${API_IMAGE}", ["${API_IMAGE}"]),
     (
         "mcp-falls-back-to-latest",

@@ -108,3 +108,32 @@ def test_the_build_must_record_each_images_digest(script, unrecorded):
     assert found == unrecorded
     assert set(unrecorded_images(workflow, images)) >= set(names) - {"catscan-api"}
     assert unrecorded_images(workflow, load_pack().images) == []  # no manifest: nothing asked
+
+
+@pytest.mark.parametrize(
+    ("script", "missing"),
+    [
+        ("docker buildx build --push --sbom=true --provenance=mode=max -t r/catscan-api:t .", ""),
+        (
+            "docker buildx build --push --attest type=sbom --provenance true -t r/catscan-api:t .",
+            "",
+        ),
+        ("docker buildx build --push --sbom=false --provenance=1 -t r/catscan-api:t .", "an SBOM"),
+        ("docker build -t r/catscan-api:t . && docker push r/catscan-api:t", "provenance and an"),
+        ("docker buildx build --sbom=true --provenance=1 -t r/catscan-api:t .", ""),  # no push
+    ],
+)
+def test_pushes_carry_the_packs_attestations(script, missing):
+    from driftgate.policies.attestations import missing_attestations
+    from driftgate.policies.lint.workflow import Workflow
+    from driftgate.policies.yamlsource import parse_yaml
+
+    text = f"on: workflow_dispatch\njobs:\n  b:\n    steps:\n      - run: |\n          {script}\n"
+    workflow = Workflow(parse_yaml(text, "w.yml"), "w.yml")
+    found = missing_attestations(workflow, load_pack("catscan-ghcr").images)
+    if not missing:
+        assert found == []
+    else:
+        (violation,) = found
+        assert missing in violation.message and violation.line == 6
+    assert missing_attestations(workflow, load_pack().images) == []  # the GCP pack asks none
