@@ -163,6 +163,9 @@ def _images(builds):
     if registry:
         images["registry"] = registry
     images.update(_tag(refs, assignments))
+    kinds = [set(read.attestations(d)) for d in builds.values()]
+    if kinds and set.intersection(*kinds):
+        images["attestations"] = Found(sorted(set.intersection(*kinds)))
     if manifest:
         images["release_manifest"] = {
             "path": Found(manifest_path) if manifest_path else Found("release.env", "the file"),

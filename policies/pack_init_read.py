@@ -84,3 +84,20 @@ def _line_assignments(line):
             yield match.group(1), rest.split('"', 1)[0]
         else:
             yield match.group(1), re.split(r"[\s;&|>]", rest.strip("'\""), maxsplit=1)[0]
+
+
+def attestations(document):
+    """The attestations (provenance, sbom) every pushing docker/build-push-action step sets;
+    none when a script pushes (its flags are not read here)."""
+    kinds = None
+    if any(PUSH.search(run) or "--push" in run for run in run_scripts(document)):
+        return []
+    for step in steps(document):
+        with_ = step.get("with")
+        if not str(step.get("uses", "")).startswith("docker/build-push-action"):
+            continue
+        if not isinstance(with_, dict) or str(with_.get("push", "false")).strip() == "false":
+            continue
+        here = {k for k in ("provenance", "sbom") if str(with_.get(k, "false")) != "false"}
+        kinds = here if kinds is None else kinds & here
+    return sorted(kinds or ())

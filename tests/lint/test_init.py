@@ -46,6 +46,7 @@ def test_init_reads_the_gcp_reference(tmp_path, monkeypatch):
     assert pack.files.deploy_workflows == (".github/workflows/deploy.yml",)
     assert pack.files.compose_files == ("docker-compose.gcp.yml",)
     assert pack.build.trigger == "push"
+    assert pack.images.attestations == ()  # docker build and push: none asked
 
 
 def test_init_reads_the_ghcr_reference(tmp_path, monkeypatch):
@@ -60,6 +61,7 @@ def test_init_reads_the_ghcr_reference(tmp_path, monkeypatch):
         "catscan-mcp": "MCP_IMAGE",
     }
     assert pack.images.release_manifest.path == "release.env"
+    assert pack.images.attestations == ("provenance", "sbom")
     assert pack.files.deploy_workflows == ()
     text = (root / "driftgate-pack.yaml").read_text()
     assert "release_branches: [main]  # guessed:" in text  # no push: the branch is a guess
