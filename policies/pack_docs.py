@@ -123,8 +123,8 @@ def _value(value):
 def _example(path, value):
     """A YAML snippet showing the field in place (the last part of its path as the key)."""
     key = path.rsplit(".", 1)[-1].removesuffix("[]")
-    if key == "<name>":
-        key = "production" if path.startswith("targets.") else "my-name"
+    if key == "<name>":  # a name you choose: targets.<name> is the only one
+        key = "production"
     text = _yaml({key: value}) if not path.endswith("[]") else _yaml({key: [value]})
     return ["Example:", "", "```yaml", text.rstrip(), "```", ""]
 
