@@ -13,10 +13,10 @@ import os
 import sys
 
 from driftgate import __version__
-from driftgate.commands import demo, last_good, lint, monitor, rules, verify
+from driftgate.commands import demo, init, last_good, lint, monitor, pack, rules, verify
 from driftgate.policies.errors import DriftgateError
 
-COMMANDS = (lint, rules, verify, last_good, monitor, demo)
+COMMANDS = (lint, rules, verify, last_good, monitor, demo, pack, init)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

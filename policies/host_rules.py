@@ -11,8 +11,9 @@ Missing facts are problems: the host checks fail closed.
 """
 
 import ipaddress
+from fnmatch import fnmatchcase
 
-from .compose import compose_text_problems, split_image
+from .compose import compose_text_problems, is_digest, split_image
 from .sha import normalise_sha, shas_match
 
 # Variables the deploy sets from IMAGE_TAG in the API container (SPEC section 3).
@@ -43,18 +44,25 @@ def image_tag_problems(container, image_ref, repo_tags, images, expected_sha):
     """The container runs `<registry>/<name>:<tag of expected_sha>`, still tagged so.
 
     `images` is the pack's policies.pack.Images: the tag comes from
-    `images.tag_for`, never rebuilt here.
+    `images.tag_for`, never rebuilt here. An image pinned by digest
+    (`<registry>/<name>@sha256:<64 hex>`, a release manifest's form) carries no
+    commit to compare: the pull check proves it runs that digest, and the API
+    container's SHA variables tie it to the commit.
     """
     expected_tag = images.tag_for(expected_sha)
-    repository, tag, _ = split_image(image_ref or "")
+    repository, tag, digest = split_image(image_ref or "")
     tag = tag or ""
     problems = []
     if not _known_repository(repository, images):
         wanted = ", ".join(_repositories(images))
         problems.append(f"{container} runs image {image_ref!r}, not from {wanted}")
+    if digest is not None and not tag:
+        if not is_digest(digest):
+            problems.append(f"{container} runs {image_ref!r}: not a sha256 digest")
+        return tuple(problems)
     if tag != expected_tag:
         problems.append(f"{container} runs tag {tag or '(none)'!r}, expected {expected_tag!r}")
-    elif f"{repository}:{tag}" not in (repo_tags or ()):
+    elif digest is None and f"{repository}:{tag}" not in (repo_tags or ()):
         problems.append(f"{container}'s image is no longer tagged {image_ref!r} on the host")
     return tuple(problems)
 
@@ -62,9 +70,10 @@ def image_tag_problems(container, image_ref, repo_tags, images, expected_sha):
 def image_pulled_problems(container, image_ref, repo_digests, images):
     """The image was pulled from the pack's registry: it has a repo digest from there.
 
-    An image built on the VM (`docker compose build`, `up --build`) has none.
+    An image built on the VM (`docker compose build`, `up --build`) has none. A
+    container created from `<image>@sha256:<digest>` must run exactly that digest.
     """
-    repository = split_image(image_ref or "")[0]
+    repository, _, digest = split_image(image_ref or "")
     if not repo_digests:
         return (f"{container}'s image has no repo digest: built on the VM, not pulled",)
     pulled_from = {digest.partition("@")[0] for digest in repo_digests}
@@ -73,6 +82,9 @@ def image_pulled_problems(container, image_ref, repo_digests, images):
         wanted = repository if known else " or ".join(_repositories(images))
         found = ", ".join(sorted(pulled_from))
         return (f"{container}'s image was pulled from {found}, not from {wanted}",)
+    if digest is not None and f"{repository}@{digest}" not in repo_digests:
+        found = ", ".join(sorted(repo_digests))
+        return (f"{container} should run {image_ref!r}, but its image is {found}",)
     return ()
 
 
@@ -138,9 +150,14 @@ def _repositories(images):
 
 
 def _known_repository(repository, images):
-    if images.registry:
-        return repository in _repositories(images)
-    return repository.rsplit("/", 1)[-1] in images.names
+    """`<registry>/<name>` with a pack image name; a `*` in the registry is one path part."""
+    registry, _, name = repository.rpartition("/")
+    if name not in images.names:
+        return False
+    if not images.registry:
+        return True
+    pattern = images.registry.rstrip("/")
+    return registry.count("/") == pattern.count("/") and fnmatchcase(registry, pattern)
 
 
 def _is_loopback(address):

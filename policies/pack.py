@@ -2,8 +2,10 @@
 
 A pack is a versioned YAML file validated against `packs/pack.schema.json`;
 a pack with wrong fields is one PackError with one line per wrong field, each
-`file:line: field.path: message`. The bundled default pack describes Cat-Scan
-(`packs/catscan.yaml`).
+`file:line: field.path: message`. Two packs are bundled: the default,
+`packs/catscan.yaml` (Cat-Scan on GCP VMs), and `packs/catscan-ghcr.yaml` (its
+pipeline since August 2026); `load_pack("catscan-ghcr")` takes a bundled pack's
+name as well as a path. docs/packs.md documents every field.
 
 >>> pack = load_pack()
 >>> pack.target("production").promoted_from, pack.health_url("production")
@@ -34,19 +36,48 @@ MAX_ERRORS = 20
 Target = namedtuple("Target", "name base_url vm promoted_from", defaults=(None, None))
 
 
-class Images(namedtuple("Images", "names tag_format tag_variable registry", defaults=(None,))):
+# release_manifest: a ReleaseManifest when the images are deployed by digest, else None;
+# attestations: what every push must carry ("provenance", "sbom").
+class Images(
+    namedtuple(
+        "Images",
+        "names tag_format tag_variable registry release_manifest attestations",
+        defaults=(None, None, ()),
+    )
+):
     __slots__ = ()
 
     def tag_for(self, sha):
         """`sha-94e9cbb` for commit 94e9cbb0…, per the pack's tag format."""
         return image_tag(sha, self.tag_format)
 
+    @property
+    def tag_shape(self):
+        """The tag as people write it: `sha-<7 hex>` for `sha-{sha7}`."""
+        return self.tag_format.replace("{sha7}", "<7 hex>").replace("{sha}", "<40 hex>")
+
+    @property
+    def manifest_variables(self):
+        """The release manifest's variables (API_IMAGE, ...); () without a manifest."""
+        manifest = self.release_manifest
+        return tuple(manifest.variables.values()) if manifest else ()
+
+
+# variables: image name -> the manifest variable holding `<image>@sha256:<digest>`.
+ReleaseManifest = namedtuple("ReleaseManifest", "variables path", defaults=(None,))
+
+# trigger: "push" (every push to a release branch builds) or "dispatch" (a person
+# dispatches the build and types confirm_word into confirm_input).
+BuildSettings = namedtuple(
+    "BuildSettings", "trigger confirm_input confirm_word", defaults=("push", "confirm", None)
+)
+
 
 # contract_check: the post-deploy contract script (DG110).
 DeploySettings = namedtuple(
     "DeploySettings",
     "confirm_word target_input confirm_input reason_input contract_bypass_variable contract_check",
-    defaults=("target", "confirm", "reason", "ALLOW_CONTRACT_FAILURE", None),
+    defaults=("DEPLOY", "target", "confirm", "reason", "ALLOW_CONTRACT_FAILURE", None),
 )
 
 FileGlobs = namedtuple(
@@ -69,9 +100,9 @@ ApiSettings = namedtuple(
 # contracts).
 _PACK = (
     "name targets images health_path health_schema deploy files host api release_branches "
-    "description contracts source"
+    "description contracts source build"
 )
-_PACK_DEFAULTS = (HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "")
+_PACK_DEFAULTS = (HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "", BuildSettings())
 
 
 class Pack(namedtuple("Pack", _PACK, defaults=_PACK_DEFAULTS)):
@@ -99,13 +130,30 @@ def load_pack(path=None, validate=True):
     the test suite validates (a short `driftgate lint` run cannot afford
     importing jsonschema and the contract SQL parser).
     """
-    path = str(path or DEFAULT_PACK)
+    path = resolve_pack_path(path)
     data = load_yaml(path)
     if not isinstance(data, YamlMap):
         raise PackError(path, "a policy pack must be a YAML mapping", getattr(data, "line", None))
     if validate:
         _validate(data, path)
     return _build(data, path)
+
+
+def bundled_packs():
+    """The names of the packs that ship with driftgate (`catscan`, `catscan-ghcr`)."""
+    return sorted(p.stem for p in PACKS.glob("*.yaml"))
+
+
+def resolve_pack_path(path):
+    """A pack file's path; a bundled pack's name (`catscan-ghcr`) that is no file names it."""
+    if not path:
+        return str(DEFAULT_PACK)
+    path = str(path)
+    if "/" not in path and "." not in path and not Path(path).is_file():
+        bundled = PACKS / f"{path}.yaml"
+        if bundled.is_file():
+            return str(bundled)
+    return path
 
 
 def _validate(data, path):
@@ -261,16 +309,26 @@ def _build(data, path):
             tag_format=str(images["tag_format"]),
             tag_variable=str(images["tag_variable"]),
             registry=images.get("registry"),
+            release_manifest=_release_manifest(images.get("release_manifest")),
+            attestations=tuple(map(str, images.get("attestations", ()))),
         ),
         health_path=str(data["health"]["path"]),
         health_schema=MappingProxyType(_plain(data["health"]["schema"])),
-        deploy=DeploySettings(**_plain(data["deploy"])),
-        files=FileGlobs(**{k: tuple(v) for k, v in _plain(data["files"]).items()}),
+        deploy=DeploySettings(**_plain(data.get("deploy", {}))),
+        build=BuildSettings(**_plain(data.get("build", {}))),
+        files=FileGlobs(**{k: tuple(v) for k, v in _plain(data.get("files", {})).items()}),
         host=HostSettings(**_tuples(_plain(data.get("host", {})))),
         api=ApiSettings(**_plain(data.get("api", {}))),
         contracts=MappingProxyType(_plain(data.get("contracts", {}))),
         source=path,
     )
+
+
+def _release_manifest(section):
+    if section is None:
+        return None
+    variables = MappingProxyType(_plain(section["variables"]))
+    return ReleaseManifest(variables=variables, path=_plain(section.get("path")))
 
 
 def _plain(value):

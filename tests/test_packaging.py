@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_DATA = [
     "driftgate/policies/packs/catscan.yaml",
     "driftgate/policies/packs/pack.schema.json",
+    "driftgate/policies/packs/catscan-ghcr.yaml",
+    "driftgate/policies/packs/guide.md",
     "driftgate/monitor/rules/driftgate.rules.yml",
     "driftgate/checks/suite/test_health.py",
 ]

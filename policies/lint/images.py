@@ -8,7 +8,8 @@ Heuristic, built on policies/lint/shell.py (nested scripts included).
 - Commit derivation: a value derives the tag from the commit when it starts
   with the tag format's prefix (`sha-`), uses `GITHUB_SHA` or `github.sha`,
   and, for a `{sha7}` format, cuts it to 7 characters: `${GITHUB_SHA::7}`,
-  `${GITHUB_SHA:0:7}`, `cut -c1-7`, `head -c7`, `--short=7`.
+  `${GITHUB_SHA:0:7}`, `cut -c1-7`, `head -c7`, `--short=7`; for a `{sha}`
+  format (the whole commit), does not cut it.
 - Builds: `docker build`, `docker buildx build`, `docker image build` (their
   `-t`/`--tag` references), `docker compose build`, docker/build-push-action.
 - Pushes: `docker push REF` (`docker image push`), a build with `--push` or
@@ -30,6 +31,7 @@ from .workflow import input_references
 
 _COMMIT = re.compile(r"\$\{?GITHUB_SHA\b|\bgithub\.sha\b", re.IGNORECASE)
 _SEVEN = re.compile(r":0?:7\}|cut\s+-c\s*1?-7\b|head\s+-c\s*7\b|--short=7\b")
+_CUT = re.compile(r"GITHUB_SHA:|\bcut\s|\bhead\s+-c|--short\b|\bsubstr")
 BUILD_ACTION = "docker/build-push-action"
 
 
@@ -39,7 +41,9 @@ def derives_from_commit(value, tag_format):
     prefix = tag_format.split("{", 1)[0]
     if not text.startswith(prefix) or not _COMMIT.search(text):
         return False
-    return "{sha7}" not in tag_format or _SEVEN.search(text) is not None
+    if "{sha7}" in tag_format:
+        return _SEVEN.search(text) is not None
+    return _CUT.search(text) is None  # `{sha}`: the whole commit, never cut
 
 
 def commit_tag_expression(tag_format):

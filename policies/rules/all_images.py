@@ -20,7 +20,12 @@ Accepts / rejects:
       image (their names are in files this rule does not read; DG401 checks
       the compose file).
     - Rejected, at the `jobs` key (one finding naming them all): an image
-      never built, or never pushed.
+      never built, or never pushed; for a pack with a release manifest, an
+      image whose manifest variable no script sets to a digest-pinned
+      reference (`API_IMAGE=<image>@<digest>`; see policies/release_manifest.py).
+    - Rejected, at a step's first pushed reference, for a pack with
+      `images.attestations`: a push built without each of them set explicitly
+      (see policies/attestations.py).
     - Not understood: names behind variables (`$IMAGE/...`, `${{ matrix.image }}`).
 
 Bad:
@@ -54,8 +59,10 @@ Good:
     ```
 """
 
+from ..attestations import missing_attestations
 from ..lint.images import image_uses
 from ..lint.placement import flag_missing
+from ..release_manifest import unrecorded_images
 
 ID = "DG204"
 NAME = "all-images"
@@ -73,11 +80,14 @@ def check_workflow(workflow, context):
             done[use.action].update(context.pack.images.names)  # compose or bake
         elif use.ref is not None:
             done[use.action].add(use.name)
+    images = context.pack.images
     problems = [
         f"never {verb} `{name}`"
-        for name in context.pack.images.names
+        for name in images.names
         for action, verb in (("build", "builds"), ("push", "pushes"))
         if name not in done[action]
     ]
+    problems += [f"never records `{n}`'s digest" for n in unrecorded_images(workflow, images)]
     if problems:
         yield flag_missing(workflow, f"the workflow {', '.join(problems)}")
+    yield from missing_attestations(workflow, images)  # the pack's images.attestations

@@ -21,6 +21,11 @@ Accepts / rejects:
       excluded (`branches-ignore`, `!pattern`); only `tags:` (a push of a
       branch then builds nothing); `paths` / `paths-ignore` (a commit touching
       other files is never built).
+    - A pack with `build.trigger: dispatch` asks the opposite: only
+      `workflow_dispatch` (another trigger is rejected at its key), a required
+      confirm input whose default is not the word, and every job that pushes
+      images guarded by `if: inputs.confirm == '<word>'` (its own or a needed
+      job's; rejected at the job's `if:` or key). See policies/build_dispatch.py.
 
 Bad:
     ```yaml
@@ -41,6 +46,7 @@ Good:
 
 import re
 
+from ..build_dispatch import dispatch_violations
 from ..lint.violation import Violation, flag_key
 
 ID = "DG201"
@@ -53,6 +59,8 @@ REMEDIATION = "Trigger the build with `on: push: branches: [<every release branc
 
 
 def check_workflow(workflow, context):
+    if context.pack.build.trigger == "dispatch":  # a person dispatches and confirms the build
+        return dispatch_violations(workflow, context.pack.build)
     branches = context.pack.release_branches
     push = workflow.trigger("push")
     if push is None:

@@ -13,11 +13,14 @@ Accepts / rejects:
     pack's image names, or whose `container_name` is one of the pack's host
     containers.
     - Accepted: `<repository>:${VAR:?message}` or `<repository>:${VAR?message}`
-      where VAR is the pack's tag variable and the interpolation is the whole tag.
+      where VAR is the pack's tag variable and the interpolation is the whole tag;
+      an image pinned by digest (`<repository>@sha256:<64 hex>`); for a pack with a
+      release manifest, `${API_IMAGE:?message}`, the whole image from the manifest
+      variable of that image (it holds a digest-pinned reference).
     - Rejected, at the image value: no tag, a literal tag (`latest` or any
       other), `${VAR:-x}` / `${VAR-x}`, `${VAR:+x}`, `${VAR}` / `$VAR` (unset
       becomes empty), another variable, text around the interpolation, a digest
-      instead of a tag.
+      that is not `sha256:<64 hex>`.
     - Rejected, at the service key: an app service with no `image:` (built).
     The judgement is `driftgate.policies.compose.image_tag_problem` (one image)
     and `compose_text_problems` (a compose file's text, for the verify host check).
@@ -56,7 +59,10 @@ def check_compose(document, context):
     images, containers = context.pack.images, context.pack.host.containers
     variable = images.tag_variable
     hint = f"Tag the image with `${{{variable}:?set {variable}}}` (no default, no literal tag)."
-    for name, service, problem in image_tag_findings(services, images.names, variable, containers):
+    manifest = images.manifest_variables  # digest-pinned images from a release manifest
+    for name, service, problem in image_tag_findings(
+        services, images.names, variable, containers, manifest
+    ):
         if isinstance(service.get("image"), str):
             found = flag_value(service, "image", f"services.{name}.image", problem)
         else:

@@ -78,12 +78,12 @@ def check_workflow(workflow, context):
     for use in image_uses(workflow):
         if use.action != "push":
             continue
-        problem = _problem(use, variable, from_commit, images.tag_format)
+        problem = _problem(use, variable, from_commit, images)
         if problem:
             yield use.spot.flag(problem)._replace(hint=hint)
 
 
-def _problem(use, variable, from_commit, tag_format):
+def _problem(use, variable, from_commit, images):
     if use.all_tags:
         return "`docker push --all-tags` pushes every local tag, not only the commit's"
     if use.ref is None:
@@ -97,6 +97,6 @@ def _problem(use, variable, from_commit, tag_format):
         if from_commit:
             return None
         return f"{variable} is not (only) set from the commit: `{use.ref}`"
-    if derives_from_commit(tag, tag_format):
+    if derives_from_commit(tag, images.tag_format):
         return None
-    return f"`{use.ref}` is pushed with a tag that is not the commit's `sha-<7 hex>`"
+    return f"`{use.ref}` is pushed with a tag that is not the commit's `{images.tag_shape}`"

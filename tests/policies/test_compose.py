@@ -23,6 +23,8 @@ REPO = "europe-west1-docker.pkg.dev/catscan/catscan/catscan-api"
         f"{REPO}:${{IMAGE_TAG:?}}",
         "registry.internal:5000/catscan-api:${IMAGE_TAG:?a/b:c}",
         f"  {REPO}:${{IMAGE_TAG:?x}}  ",
+        f"{REPO}@sha256:{'a' * 64}",  # pinned by digest: as fixed as a required tag
+        f"{REPO}:sha-94e9cbb@sha256:{'0123456789' * 6}abcd",
     ],
 )
 def test_required_forms_pass(image):
@@ -43,7 +45,10 @@ def test_required_forms_pass(image):
         ("${API_IMAGE:?x}", "no tag"),
         (f"{REPO}:${{API_TAG:?x}}", "from API_TAG"),
         (f"{REPO}:sha-${{IMAGE_TAG:?x}}", "not exactly"),
-        (f"{REPO}@sha256:{'a' * 64}", "digest"),
+        (f"{REPO}@sha256:{'a' * 63}", "not a sha256 digest"),
+        (f"{REPO}@sha256:{'A' * 64}", "not a sha256 digest"),
+        (f"{REPO}@md5:{'a' * 32}", "not a sha256 digest"),
+        (f"{REPO}@${{API_DIGEST:?x}}", "not a sha256 digest"),
     ],
 )
 def test_other_forms_are_problems(image, words):
@@ -120,3 +125,40 @@ def test_compose_text_problems_for_the_host_check():
     ]
     with pytest.raises(InputError):
         compose_text_problems("services: [", images)
+
+
+MANIFEST = ("API_IMAGE", "MCP_IMAGE")
+
+
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        ("${API_IMAGE:?set API_IMAGE from release.env}", None),
+        ("${MCP_IMAGE?required}", None),
+        ("${API_IMAGE:-ghcr.io/o/catscan-api:latest}", "the image falls back to a default"),
+        ("${API_IMAGE}", "silently becomes an empty image"),
+        ("$API_IMAGE", "silently becomes an empty image"),
+        ("${API_IMAGE:+x}", "the image is replaced when API_IMAGE is set"),
+        ("${OTHER_IMAGE:?x}", "no tag"),  # not a manifest variable: an untagged name
+        (f"{REPO}:latest", "or a manifest variable (${API_IMAGE:?...})"),
+    ],
+)
+def test_manifest_variables_are_fixed_images(image, words):
+    problem = image_tag_problem(image, "IMAGE_TAG", MANIFEST)
+    assert problem is None if words is None else words in problem
+
+
+def test_a_manifest_variable_needs_the_pack_to_have_that_manifest():
+    assert image_tag_problem("${API_IMAGE:?x}", "IMAGE_TAG") is not None
+
+
+def test_services_from_manifest_variables_are_app_services():
+    services = {
+        "api": {"image": "${API_IMAGE:?x}"},
+        "mcp": {"image": "${MCP_IMAGE:-x}"},
+        "db": {"image": "postgres:16"},
+        "other": {"image": "${OTHER:?x}"},
+    }
+    found = [name for name, _ in app_services(services, ("catscan-api",), (), MANIFEST)]
+    assert found == ["api", "mcp"]
+    assert list(app_services(services, ("catscan-api",))) == []

@@ -134,3 +134,53 @@ def test_disk_problems():
         "/opt/catscan: 2047 MiB free, below the minimum of 2048 MiB",
     )
     assert host_rules.disk_problems("/opt/catscan", None, 0) != ()
+
+
+GHCR_FULL_TAG = "sha-" + FULL
+PINNED = "ghcr.io/catscan-team/catscan-api@sha256:" + "4a" * 32
+
+
+@pytest.fixture(scope="module")
+def ghcr_images():
+    return load_pack("catscan-ghcr").images
+
+
+def test_a_digest_pinned_image_from_the_registry_passes_the_tag_check(ghcr_images):
+    assert host_rules.image_tag_problems("catscan-api", PINNED, [], ghcr_images, FULL) == ()
+    tagged = f"ghcr.io/catscan-team/catscan-api:{GHCR_FULL_TAG}"
+    assert host_rules.image_tag_problems("catscan-api", tagged, [tagged], ghcr_images, FULL) == ()
+    short = "ghcr.io/catscan-team/catscan-api:sha-94e9cbb"
+    (problem,) = host_rules.image_tag_problems("catscan-api", short, [short], ghcr_images, FULL)
+    assert problem == f"catscan-api runs tag 'sha-94e9cbb', expected '{GHCR_FULL_TAG}'"
+
+
+@pytest.mark.parametrize(
+    ("image_ref", "problem"),
+    [
+        ("ghcr.io/catscan-team/catscan-api@sha256:abc", "not a sha256 digest"),
+        ("docker.io/someone/catscan-api@sha256:" + "4a" * 32, "not from ghcr.io/*/catscan-api"),
+        ("ghcr.io/a/b/catscan-api@sha256:" + "4a" * 32, "not from"),  # `*` is one path part
+        ("ghcr.io/catscan-team/other@sha256:" + "4a" * 32, "not from"),
+    ],
+)
+def test_a_digest_pinned_image_elsewhere_or_malformed_fails(ghcr_images, image_ref, problem):
+    problems = host_rules.image_tag_problems("catscan-api", image_ref, [], ghcr_images, FULL)
+    assert any(problem in p for p in problems), problems
+
+
+def test_a_digest_pinned_container_must_run_that_digest(ghcr_images):
+    assert host_rules.image_pulled_problems("catscan-api", PINNED, [PINNED], ghcr_images) == ()
+    other = "ghcr.io/catscan-team/catscan-api@sha256:" + "5b" * 32
+    (problem,) = host_rules.image_pulled_problems("catscan-api", PINNED, [other], ghcr_images)
+    assert problem == f"catscan-api should run {PINNED!r}, but its image is {other}"
+
+
+def test_compose_problems_accept_digest_pins_and_manifest_variables(ghcr_images):
+    text = (
+        "services:\n"
+        "  api:\n    image: ${API_IMAGE:?set API_IMAGE}\n"
+        f"  mcp:\n    image: {PINNED.replace('catscan-api', 'catscan-mcp')}\n"
+        "  dashboard:\n    image: ${DASHBOARD_IMAGE:-ghcr.io/x/catscan-dashboard:latest}\n"
+    )
+    (problem,) = host_rules.compose_problems("c.yml", text, ghcr_images)
+    assert problem.startswith("c.yml:7:12: service dashboard: the image falls back to a default")
