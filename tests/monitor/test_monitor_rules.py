@@ -38,7 +38,7 @@ def alerts():
 def test_promtool_check_rules_with_lint(promtool):
     code, output = run(promtool, "check", "rules", "--lint=all", "--lint-fatal", str(RULES_FILE))
     assert code == 0, output
-    assert "SUCCESS: 14 rules found" in output
+    assert "SUCCESS: 15 rules found" in output
 
 
 def test_promtool_unit_tests_pass(promtool):
