@@ -19,6 +19,7 @@ EXPECTED_ALERTS = {
     "DriftgateOutOfBandDeploy",
     "DriftgateDeployFlapping",
     "DriftgateContractBypassInUse",
+    "DriftgateRolledBack",
     "DriftgateExporterDown",
     "DriftgateDataAbsent",
     "DriftgateTargetNotProbed",
@@ -38,7 +39,7 @@ def alerts():
 def test_promtool_check_rules_with_lint(promtool):
     code, output = run(promtool, "check", "rules", "--lint=all", "--lint-fatal", str(RULES_FILE))
     assert code == 0, output
-    assert "SUCCESS: 15 rules found" in output
+    assert "SUCCESS: 16 rules found" in output
 
 
 def test_promtool_unit_tests_pass(promtool):
