@@ -17,28 +17,13 @@ answer, poll mode's /metrics). See docs/monitor.md for the metrics reference.
 1
 """
 
-import re
-
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.utils import floatToGoString
 
 from driftgate.policies.health import ProbeFailure
 from driftgate.policies.sha import normalise_sha, short_sha
 
-MAX_LABEL_CHARS = 48
 INVALID = "invalid"  # the label value of a git_sha/version that is not a SHA
-_UNSAFE = re.compile(r"[^A-Za-z0-9._:+/@ -]")
-
-
-def label_text(raw):
-    """A payload string made safe as a label value: printable, at most 48 characters.
-
-    >>> label_text("ref: ref"), label_text(None), label_text("x\\n" * 40)[:6]
-    ('ref: ref', '', 'x?x?x?')
-    """
-    if not isinstance(raw, str):
-        return ""
-    return _UNSAFE.sub("?", raw[:MAX_LABEL_CHARS])
 
 
 def sha_label(raw):
@@ -219,16 +204,16 @@ _VALUE_TEXT = {0: "0.0", 1: "1.0"}  # most values: skip the general float format
 
 def _samples(observations, names):
     """(family key, label values, value) of every probed target in `names`, in their order."""
-    book = observations.snapshot()
-    for name in names if names is not None else list(book):
-        seen = book.get(name)
-        if seen is None or seen.latest is None:
+    by_target = observations.snapshot()
+    for name in names if names is not None else list(by_target):
+        observation = by_target.get(name)
+        if observation is None or observation.latest is None:
             continue  # not probed yet: no data, and absent data never reads as healthy
-        yield from _target_samples(name, seen)
+        yield from _target_samples(name, observation)
 
 
-def _target_samples(name, seen):
-    result, verdict = seen.latest, seen.latest.verdict
+def _target_samples(name, observation):
+    result, verdict = observation.latest, observation.latest.verdict
     yield "success", [name], 1 if result.success else 0
     yield "duration", [name], result.duration_seconds
     # Fail closed: without a verdict every health flag is 0, never "unknown".
@@ -244,8 +229,8 @@ def _target_samples(name, seen):
     raw_git_sha = verdict.raw_git_sha if verdict is not None else None
     raw_version = verdict.raw_version if verdict is not None else None
     yield "info", [name, sha or "", sha_label(raw_git_sha), sha_label(raw_version)], 1
-    yield "deploys", [name], seen.deploys_observed
-    if seen.sha_since is not None:
-        yield "since", [name], seen.sha_since
+    yield "deploys", [name], observation.deploys_observed
+    if observation.sha_since is not None:
+        yield "since", [name], observation.sha_since
     for reason in ProbeFailure:
-        yield "errors", [name, str(reason)], seen.errors[str(reason)]
+        yield "errors", [name, str(reason)], observation.errors[str(reason)]

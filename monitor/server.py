@@ -123,8 +123,8 @@ class _CachedExposition:
     def refresh(self):
         """Render again if an observation changed (or the process metrics aged)."""
         with self._lock:
-            book = self._observations
-            version, sha_version = book.version, book.sha_version
+            observations = self._observations
+            version, sha_version = observations.version, observations.sha_version
             aged = time.monotonic() - self._rendered_at >= self._max_age
             if self._body is None or version != self._version or aged:
                 self._body = self._render()

@@ -6,10 +6,10 @@ errors by reason. Everything else is the latest probe result. This is not a
 history store: Prometheus is the database.
 
 >>> from driftgate.monitor.probe import ProbeResult
->>> book = Observations(["staging"])
->>> book.record("staging", ProbeResult(success=False, duration_seconds=0.1, finished_at=0.0,
+>>> observations = Observations(["staging"])
+>>> observations.record("staging", ProbeResult(success=False, duration_seconds=0.1, finished_at=0.0,
 ...                                     failure="refused"))
->>> book.snapshot()["staging"].errors["refused"]
+>>> observations.snapshot()["staging"].errors["refused"]
 1
 """
 
@@ -35,38 +35,38 @@ class TargetObservation:
 
 
 class Observations:
-    """Thread-safe book of TargetObservation by target name; `version` counts updates."""
+    """Thread-safe TargetObservation by target name; `version` counts updates."""
 
     def __init__(self, target_names):
         self._lock = threading.Lock()
-        self._book = {name: TargetObservation() for name in target_names}
+        self._by_target = {name: TargetObservation() for name in target_names}
         self.version = 0  # any update
         self.sha_version = 0  # a target's deployed SHA changed (or was first seen)
 
     def record(self, name, result):
         """Fold one ProbeResult into the target's observation."""
         with self._lock:
-            seen = self._book[name]
+            observation = self._by_target[name]
             changes = {"latest": result}
             if result.failure is not None:
-                errors = dict(seen.errors)
+                errors = dict(observation.errors)
                 errors[str(result.failure)] += 1
                 changes["errors"] = MappingProxyType(errors)
             sha = result.verdict.deployed_sha if result.verdict is not None else None
             # A failed probe or a non-SHA answer is no deploy: the SHA is compared with
             # the last *valid* one, so a restart's refused window is not counted twice.
-            if sha is not None and not _same_commit(sha, seen.current_sha):
+            if sha is not None and not _same_commit(sha, observation.current_sha):
                 changes.update(current_sha=sha, sha_since=result.finished_at)
                 self.sha_version += 1
-                if seen.current_sha is not None:
-                    changes["deploys_observed"] = seen.deploys_observed + 1
-            self._book[name] = replace(seen, **changes)
+                if observation.current_sha is not None:
+                    changes["deploys_observed"] = observation.deploys_observed + 1
+            self._by_target[name] = replace(observation, **changes)
             self.version += 1
 
     def snapshot(self):
         """An immutable view of every target's observation (safe to read without the lock)."""
         with self._lock:
-            return MappingProxyType(dict(self._book))
+            return MappingProxyType(dict(self._by_target))
 
 
 def _same_commit(sha, previous):
