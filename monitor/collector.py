@@ -65,6 +65,28 @@ class TargetsCollector:
         yield info
 
 
+class PollIntervalCollector:
+    """`driftgate_poll_interval_seconds`: how often poll mode probes each target.
+
+    With `driftgate_last_probe_timestamp_seconds` it lets Prometheus tell a
+    target whose probes stopped (a stuck poller, every worker held by hanging
+    targets) from one that answers the same thing each time.
+    """
+
+    def __init__(self, interval):
+        self._interval = interval
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        yield GaugeMetricFamily(
+            "driftgate_poll_interval_seconds",
+            "Seconds between two probes of each target in poll mode.",
+            value=self._interval,
+        )
+
+
 class ObservationsCollector:
     """The probe results of the targets in `names` (all of them by default)."""
 
@@ -107,6 +129,13 @@ _FAMILIES = (
         "driftgate_probe_success",
         "gauge",
         "1 when the health endpoint answered HTTP 200 with a JSON object in time.",
+        ("target",),
+    ),
+    (
+        "probed_at",
+        "driftgate_last_probe_timestamp_seconds",
+        "gauge",
+        "Unix time the latest health probe of this target ended.",
         ("target",),
     ),
     (
@@ -215,6 +244,7 @@ def _samples(observations, names):
 def _target_samples(name, observation):
     result, verdict = observation.latest, observation.latest.verdict
     yield "success", [name], 1 if result.success else 0
+    yield "probed_at", [name], result.finished_at
     yield "duration", [name], result.duration_seconds
     # Fail closed: without a verdict every health flag is 0, never "unknown".
     flags = {

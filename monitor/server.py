@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.process_collector import ProcessCollector
 
-from .collector import TargetsCollector, render_observations
+from .collector import PollIntervalCollector, TargetsCollector, render_observations
 from .poller import Poller, Prober
 from .state import Observations
 
@@ -51,6 +51,8 @@ class Exporter:
         # (the exposition of ObservationsCollector, rendered by render_observations).
         self.registry = CollectorRegistry()
         self.registry.register(TargetsCollector(config))
+        if mode == "poll":
+            self.registry.register(PollIntervalCollector(config.interval))
         self.registry.register(ProcessCollector(registry=None))
         self._cache = _CachedExposition(self._render_metrics, self.observations, config.interval)
         self.poller = Poller(config, self.prober, on_progress=self._cache.refresh)

@@ -203,6 +203,24 @@ def test_hostile_payload_labels_are_bounded(observations, registry, hostile):
     assert series[0]["sha"] == ""
 
 
+def test_each_target_exports_when_it_was_last_probed(observations, registry):
+    observations.record("staging", answered(payload(), at=100.0))
+    observations.record("production", answered(payload(), at=100.0))
+    observations.record("production", failed("timeout", at=130.0))  # a failed probe is a probe
+    probed_at = "driftgate_last_probe_timestamp_seconds"
+    assert registry.get_sample_value(probed_at, {"target": "staging"}) == 100.0
+    assert registry.get_sample_value(probed_at, {"target": "production"}) == 130.0
+
+
+def test_poll_interval_is_exported_in_poll_mode_only():
+    from driftgate.monitor.server import Exporter
+
+    config = build_config(interval=7.5)
+    poll, probe = Exporter(config, mode="poll"), Exporter(config, mode="probe")
+    assert poll.registry.get_sample_value("driftgate_poll_interval_seconds") == 7.5
+    assert probe.registry.get_sample_value("driftgate_poll_interval_seconds") is None
+
+
 def test_error_reasons_are_the_fixed_set(observations, registry):
     observations.record("staging", failed("refused"))
     reasons = {

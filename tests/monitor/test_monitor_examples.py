@@ -38,7 +38,7 @@ def test_prometheus_config_passes_promtool(promtool, tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 16 rules found" in done.stdout
+    assert "SUCCESS: 17 rules found" in done.stdout
 
 
 def test_monitor_config_example_is_valid(capsys):
