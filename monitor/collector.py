@@ -2,9 +2,9 @@
 
 Every collection builds new *MetricFamily objects, so a label value that went
 away (an old SHA) goes away from /metrics too. Label values that come from a
-target's payload are sanitised and truncated: a hostile target cannot grow the
-exposition or the label cardinality (one `driftgate_deployed_info` series per
-target, whatever it answers). `render_observations` writes the same exposition
+target's payload are bounded in form and number (monitor/labels.py): a hostile
+target cannot grow the exposition, and it has one `driftgate_deployed_info`
+series at a time whatever it answers. `render_observations` writes the same exposition
 as ObservationsCollector directly, for the exporter's hot paths (a /probe
 answer, poll mode's /metrics). See docs/monitor.md for the metrics reference.
 
@@ -21,28 +21,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.utils import floatToGoString
 
 from driftgate.policies.health import ProbeFailure
-from driftgate.policies.sha import normalise_sha, short_sha
-
-INVALID = "invalid"  # the label value of a git_sha/version that is not a SHA
-
-
-def sha_label(raw):
-    """A payload's git_sha/version as a label value from a bounded set.
-
-    A SHA (per `driftgate.policies.sha`) is exported normalised (lowercase, an
-    optional `sha-` prefix kept); anything else is the fixed INVALID, so a
-    target answering a new random value each poll cannot add a series each poll.
-    "" when the payload has no such string.
-
-    >>> sha_label(" SHA-94E9CBB "), sha_label("94e9cbb0"), sha_label("0.9.5"), sha_label(None)
-    ('sha-94e9cbb', '94e9cbb0', 'invalid', '')
-    """
-    if not isinstance(raw, str):
-        return ""
-    sha = normalise_sha(raw)
-    if sha is None:
-        return INVALID
-    return sha if raw.strip().lower() == sha else "sha-" + sha
 
 
 class TargetsCollector:
@@ -249,16 +227,14 @@ def _target_samples(name, observation):
     # Fail closed: without a verdict every health flag is 0, never "unknown".
     flags = {
         "health": verdict is not None and verdict.healthy,
-        "payload": verdict is not None and verdict.shape_ok,
+        # Over the label budget, the payload reads invalid: its labels were not shown.
+        "payload": verdict is not None and verdict.shape_ok and not observation.over_label_budget,
         "sha_valid": verdict is not None and verdict.sha_valid,
         "agree": verdict is not None and verdict.versions_agree,
     }
     for key, value in flags.items():
         yield key, [name], 1 if value else 0
-    sha = short_sha(verdict.deployed_sha) if verdict is not None else None
-    raw_git_sha = verdict.raw_git_sha if verdict is not None else None
-    raw_version = verdict.raw_version if verdict is not None else None
-    yield "info", [name, sha or "", sha_label(raw_git_sha), sha_label(raw_version)], 1
+    yield "info", [name, *observation.deployed_labels], 1
     yield "deploys", [name], observation.deploys_observed
     if observation.sha_since is not None:
         yield "since", [name], observation.sha_since

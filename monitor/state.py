@@ -20,6 +20,8 @@ from types import MappingProxyType
 from driftgate.policies.health import ProbeFailure
 from driftgate.policies.sha import shas_match
 
+from .labels import NO_ANSWER, admit, deployed_labels
+
 
 @dataclass(frozen=True)
 class TargetObservation:
@@ -32,6 +34,11 @@ class TargetObservation:
     errors: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({str(r): 0 for r in ProbeFailure})
     )
+    # driftgate_deployed_info's (sha, git_sha, version) now, and the label sets brought
+    # in within the last hour (see monitor/labels.py: their number is bounded).
+    deployed_labels: tuple = NO_ANSWER
+    admitted_labels: tuple = ()
+    over_label_budget: bool = False  # the latest answer is shown as OVER_BUDGET
 
 
 class Observations:
@@ -52,7 +59,9 @@ class Observations:
                 errors = dict(observation.errors)
                 errors[str(result.failure)] += 1
                 changes["errors"] = MappingProxyType(errors)
-            sha = result.verdict.deployed_sha if result.verdict is not None else None
+            changes.update(_shown_labels(observation, result))
+            verdict = result.verdict
+            sha = verdict.deployed_sha if verdict is not None else None
             # A failed probe or a non-SHA answer is no deploy: the SHA is compared with
             # the last *valid* one, so a restart's refused window is not counted twice.
             if sha is not None and not _same_commit(sha, observation.current_sha):
@@ -67,6 +76,23 @@ class Observations:
         """An immutable view of every target's observation (safe to read without the lock)."""
         with self._lock:
             return MappingProxyType(dict(self._by_target))
+
+
+def _shown_labels(observation, result):
+    """The deployed_info labels of a new result, within the target's label budget."""
+    verdict = result.verdict
+    if verdict is None:
+        answered = NO_ANSWER
+    else:
+        answered = deployed_labels(verdict.raw_git_sha, verdict.raw_version)
+    shown, admitted = admit(
+        answered, observation.deployed_labels, observation.admitted_labels, result.finished_at
+    )
+    return {
+        "deployed_labels": shown,
+        "admitted_labels": admitted,
+        "over_label_budget": shown != answered,
+    }
 
 
 def _same_commit(sha, previous):

@@ -4,6 +4,7 @@ Regenerate the golden file after an intended change of the exposition with:
     DRIFTGATE_REGENERATE_GOLDEN=1 .venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from driftgate.monitor.collector import (
     render_observations,
 )
 from driftgate.monitor.config import build_config
+from driftgate.monitor.labels import NEW_LABELS_PER_HOUR
 from driftgate.monitor.probe import ProbeResult
 from driftgate.monitor.state import Observations
 from driftgate.policies.health import ProbeFailure, evaluate_health
@@ -219,6 +221,44 @@ def test_poll_interval_is_exported_in_poll_mode_only():
     poll, probe = Exporter(config, mode="poll"), Exporter(config, mode="probe")
     assert poll.registry.get_sample_value("driftgate_poll_interval_seconds") == 7.5
     assert probe.registry.get_sample_value("driftgate_poll_interval_seconds") is None
+
+
+@pytest.mark.parametrize("field", ["git_sha", "version"])
+def test_a_new_random_sha_each_probe_adds_a_bounded_number_of_series_a_day(
+    observations, registry, field
+):
+    """Every probe of a day (15 s interval) answers a new SHA: Prometheus would keep one
+    series per label set it ever saw, so the label sets are counted over the whole day."""
+    seen, flagged = set(), 0
+    for probe in range(24 * 3600 // 15):
+        sha = hashlib.sha1(str(probe).encode()).hexdigest()
+        answer = {"git_sha": sha[:12]} if field == "git_sha" else {"version": f"sha-{sha[:7]}"}
+        observations.record("production", answered(payload(**answer), at=probe * 15.0))
+        (labels,) = info_series(registry, "production")
+        seen.add(tuple(sorted(labels.items())))
+        valid = registry.get_sample_value("driftgate_payload_valid", {"target": "production"})
+        flagged += valid == 0
+    assert len(seen) <= 24 * NEW_LABELS_PER_HOUR + 4
+    assert flagged > 5000  # over the budget, the payload reads invalid
+    if field == "git_sha":  # every change is still a deploy: DriftgateDeployFlapping sees it
+        deploys = registry.get_sample_value(
+            "driftgate_deploys_observed_total", {"target": "production"}
+        )
+        assert deploys == 24 * 3600 // 15 - 1
+
+
+def test_the_label_budget_refills_and_a_known_sha_costs_nothing(observations, registry):
+    shas = [f"{n:07x}" * 2 for n in range(1, 9)]
+    for minute, sha in enumerate(shas[:NEW_LABELS_PER_HOUR]):
+        observations.record("staging", answered(payload(sha), at=minute * 60.0))
+    observations.record("staging", answered(payload(shas[6]), at=400.0))  # one too many
+    assert info_series(registry, "staging")[0]["sha"] == ""
+    assert registry.get_sample_value("driftgate_payload_valid", {"target": "staging"}) == 0
+    observations.record("staging", answered(payload(shas[0]), at=410.0))  # admitted this hour
+    assert info_series(registry, "staging")[0]["sha"] == shas[0][:7]
+    assert registry.get_sample_value("driftgate_payload_valid", {"target": "staging"}) == 1
+    observations.record("staging", answered(payload(shas[7]), at=3600.0))  # a new hour
+    assert info_series(registry, "staging")[0]["sha"] == shas[7][:7]
 
 
 def test_error_reasons_are_the_fixed_set(observations, registry):
