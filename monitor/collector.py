@@ -2,9 +2,9 @@
 
 Every collection builds new *MetricFamily objects, so a label value that went
 away (an old SHA) goes away from /metrics too. Label values that come from a
-target's payload are sanitised and truncated: a hostile target cannot grow the
-exposition or the label cardinality (one `driftgate_deployed_info` series per
-target, whatever it answers). `render_observations` writes the same exposition
+target's payload are bounded in form and number (monitor/labels.py): a hostile
+target cannot grow the exposition, and it has one `driftgate_deployed_info`
+series at a time whatever it answers. `render_observations` writes the same exposition
 as ObservationsCollector directly, for the exporter's hot paths (a /probe
 answer, poll mode's /metrics). See docs/monitor.md for the metrics reference.
 
@@ -17,47 +17,10 @@ answer, poll mode's /metrics). See docs/monitor.md for the metrics reference.
 1
 """
 
-import re
-
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.utils import floatToGoString
 
 from driftgate.policies.health import ProbeFailure
-from driftgate.policies.sha import normalise_sha, short_sha
-
-MAX_LABEL_CHARS = 48
-INVALID = "invalid"  # the label value of a git_sha/version that is not a SHA
-_UNSAFE = re.compile(r"[^A-Za-z0-9._:+/@ -]")
-
-
-def label_text(raw):
-    """A payload string made safe as a label value: printable, at most 48 characters.
-
-    >>> label_text("ref: ref"), label_text(None), label_text("x\\n" * 40)[:6]
-    ('ref: ref', '', 'x?x?x?')
-    """
-    if not isinstance(raw, str):
-        return ""
-    return _UNSAFE.sub("?", raw[:MAX_LABEL_CHARS])
-
-
-def sha_label(raw):
-    """A payload's git_sha/version as a label value from a bounded set.
-
-    A SHA (per `driftgate.policies.sha`) is exported normalised (lowercase, an
-    optional `sha-` prefix kept); anything else is the fixed INVALID, so a
-    target answering a new random value each poll cannot add a series each poll.
-    "" when the payload has no such string.
-
-    >>> sha_label(" SHA-94E9CBB "), sha_label("94e9cbb0"), sha_label("0.9.5"), sha_label(None)
-    ('sha-94e9cbb', '94e9cbb0', 'invalid', '')
-    """
-    if not isinstance(raw, str):
-        return ""
-    sha = normalise_sha(raw)
-    if sha is None:
-        return INVALID
-    return sha if raw.strip().lower() == sha else "sha-" + sha
 
 
 class TargetsCollector:
@@ -78,6 +41,28 @@ class TargetsCollector:
         for target in self._config.targets.values():
             info.add_metric([target.name, target.promoted_from or ""], 1)
         yield info
+
+
+class PollIntervalCollector:
+    """`driftgate_poll_interval_seconds`: how often poll mode probes each target.
+
+    With `driftgate_last_probe_timestamp_seconds` it lets Prometheus tell a
+    target whose probes stopped (a stuck poller, every worker held by hanging
+    targets) from one that answers the same thing each time.
+    """
+
+    def __init__(self, interval):
+        self._interval = interval
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        yield GaugeMetricFamily(
+            "driftgate_poll_interval_seconds",
+            "Seconds between two probes of each target in poll mode.",
+            value=self._interval,
+        )
 
 
 class ObservationsCollector:
@@ -122,6 +107,13 @@ _FAMILIES = (
         "driftgate_probe_success",
         "gauge",
         "1 when the health endpoint answered HTTP 200 with a JSON object in time.",
+        ("target",),
+    ),
+    (
+        "probed_at",
+        "driftgate_last_probe_timestamp_seconds",
+        "gauge",
+        "Unix time the latest health probe of this target ended.",
         ("target",),
     ),
     (
@@ -219,33 +211,32 @@ _VALUE_TEXT = {0: "0.0", 1: "1.0"}  # most values: skip the general float format
 
 def _samples(observations, names):
     """(family key, label values, value) of every probed target in `names`, in their order."""
-    book = observations.snapshot()
-    for name in names if names is not None else list(book):
-        seen = book.get(name)
-        if seen is None or seen.latest is None:
+    by_target = observations.snapshot()
+    for name in names if names is not None else list(by_target):
+        observation = by_target.get(name)
+        if observation is None or observation.latest is None:
             continue  # not probed yet: no data, and absent data never reads as healthy
-        yield from _target_samples(name, seen)
+        yield from _target_samples(name, observation)
 
 
-def _target_samples(name, seen):
-    result, verdict = seen.latest, seen.latest.verdict
+def _target_samples(name, observation):
+    result, verdict = observation.latest, observation.latest.verdict
     yield "success", [name], 1 if result.success else 0
+    yield "probed_at", [name], result.finished_at
     yield "duration", [name], result.duration_seconds
     # Fail closed: without a verdict every health flag is 0, never "unknown".
     flags = {
         "health": verdict is not None and verdict.healthy,
-        "payload": verdict is not None and verdict.shape_ok,
+        # Over the label budget, the payload reads invalid: its labels were not shown.
+        "payload": verdict is not None and verdict.shape_ok and not observation.over_label_budget,
         "sha_valid": verdict is not None and verdict.sha_valid,
         "agree": verdict is not None and verdict.versions_agree,
     }
     for key, value in flags.items():
         yield key, [name], 1 if value else 0
-    sha = short_sha(verdict.deployed_sha) if verdict is not None else None
-    raw_git_sha = verdict.raw_git_sha if verdict is not None else None
-    raw_version = verdict.raw_version if verdict is not None else None
-    yield "info", [name, sha or "", sha_label(raw_git_sha), sha_label(raw_version)], 1
-    yield "deploys", [name], seen.deploys_observed
-    if seen.sha_since is not None:
-        yield "since", [name], seen.sha_since
+    yield "info", [name, *observation.deployed_labels], 1
+    yield "deploys", [name], observation.deploys_observed
+    if observation.sha_since is not None:
+        yield "since", [name], observation.sha_since
     for reason in ProbeFailure:
-        yield "errors", [name, str(reason)], seen.errors[str(reason)]
+        yield "errors", [name, str(reason)], observation.errors[str(reason)]

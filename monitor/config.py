@@ -205,6 +205,15 @@ def _positive(flag, given, default):
     return float(value)
 
 
+def format_listen(host, port):
+    """The address as a URL writes it: an IPv6 host in brackets.
+
+    >>> format_listen("::1", 9687), format_listen("127.0.0.1", 9687)
+    ('[::1]:9687', '127.0.0.1:9687')
+    """
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def parse_listen(address):
     """`host:port` -> (host, port); `[::1]:9687` for IPv6, `:9687` means all interfaces.
 

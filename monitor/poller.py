@@ -10,8 +10,8 @@ blackbox_exporter pattern, where Prometheus drives).
 >>> from driftgate.monitor.config import build_config
 >>> from driftgate.monitor.state import Observations
 >>> config = build_config(overrides={"staging": "http://127.0.0.1:9", "production": "http://127.0.0.1:9"})
->>> book = Observations(config.targets)
->>> with Prober(config, book) as prober:
+>>> observations = Observations(config.targets)
+>>> with Prober(config, observations) as prober:
 ...     str(prober.probe_now("staging").failure)
 'refused'
 """
@@ -110,7 +110,6 @@ class Poller:
         self._on_progress = on_progress or (lambda: None)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="driftgate-poller", daemon=True)
-        self.cycles = 0
 
     def start(self):
         self._thread.start()
@@ -124,7 +123,6 @@ class Poller:
         next_cycle = time.monotonic()
         while not self._stop.is_set():
             self._cycle(next_cycle + self._config.interval)
-            self.cycles += 1
             next_cycle += self._config.interval
             # A cycle that overran (many hanging targets) starts the next one at once,
             # without trying to catch up the missed ones.

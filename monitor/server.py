@@ -14,17 +14,17 @@ the exporter never fetches a URL a scraper chose.
 ('200 OK', b'OK\\n')
 """
 
+import io
 import logging
-import re
-import socket
 import threading
 import time
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
+import waitress.server
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.process_collector import ProcessCollector
 
-from .collector import TargetsCollector, render_observations
+from .collector import PollIntervalCollector, TargetsCollector, render_observations
 from .poller import Poller, Prober
 from .state import Observations
 
@@ -51,6 +51,8 @@ class Exporter:
         # (the exposition of ObservationsCollector, rendered by render_observations).
         self.registry = CollectorRegistry()
         self.registry.register(TargetsCollector(config))
+        if mode == "poll":
+            self.registry.register(PollIntervalCollector(config.interval))
         self.registry.register(ProcessCollector(registry=None))
         self._cache = _CachedExposition(self._render_metrics, self.observations, config.interval)
         self.poller = Poller(config, self.prober, on_progress=self._cache.refresh)
@@ -123,8 +125,8 @@ class _CachedExposition:
     def refresh(self):
         """Render again if an observation changed (or the process metrics aged)."""
         with self._lock:
-            book = self._observations
-            version, sha_version = book.version, book.sha_version
+            observations = self._observations
+            version, sha_version = observations.version, observations.sha_version
             aged = time.monotonic() - self._rendered_at >= self._max_age
             if self._body is None or version != self._version or aged:
                 self._body = self._render()
@@ -140,168 +142,94 @@ class _CachedExposition:
 
 
 class HttpServer:
-    """A small HTTP/1.1 server for the exporter: a fixed set of threads, each one
-    accepting a connection, answering one request and closing it.
+    """The exporter's HTTP face on waitress: one event loop holds every connection,
+    a fixed pool of threads answers complete requests.
 
-    Not wsgiref or http.server: their generic request parsing (email headers,
-    the WSGI environ) and the hand-off of every connection to another thread
-    cost more CPU than the health probe's own GET, and a /probe request is one
-    GET with one header that matters. What a client can cost is bounded: the
-    request head must arrive within CLIENT_SECONDS and fit in MAX_HEAD_BYTES,
-    at most `threads` requests run at once and further connections wait in
-    the listen backlog. Same interface as socketserver's servers.
+    Idle, slow and silent clients cost a file descriptor and a few bytes in the
+    loop, never a thread: a request reaches a thread only once its head has
+    arrived whole (at most MAX_HEAD_BYTES). A connection with no activity for
+    IDLE_SECONDS is closed, keep-alive ones included, and at most
+    MAX_CONNECTIONS are open at once (more wait in the listen backlog). Same
+    interface as socketserver's servers.
     """
 
-    CLIENT_SECONDS = 10.0  # a slow or silent client holds a thread at most this long
+    IDLE_SECONDS = 10
     MAX_HEAD_BYTES = 16 * 1024
-    threads = 64
-    request_queue_size = 128
+    MAX_CONNECTIONS = 1000
+    threads = 64  # a /probe holds one for up to --timeout
 
     def __init__(self, exporter, host, port):
-        self._exporter = exporter
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.socket.bind((host, port))
-            self.socket.listen(self.request_queue_size)
-        except OSError:
-            self.socket.close()
-            raise
-        self.server_address = self.socket.getsockname()
-        self._stopping = threading.Event()
+        self._connections = {}  # waitress's socket map: the listener and every connection
+        self._server = waitress.server.create_server(
+            _wsgi_app(exporter),
+            map=self._connections,
+            host=host,
+            port=port,
+            threads=self.threads,
+            connection_limit=self.MAX_CONNECTIONS,
+            channel_timeout=self.IDLE_SECONDS,
+            cleanup_interval=1,
+            max_request_header_size=self.MAX_HEAD_BYTES,
+            max_request_body_size=self.MAX_HEAD_BYTES,
+            backlog=1024,
+            asyncore_use_poll=True,  # select() cannot watch more than 1,024 sockets
+            ident="driftgate",
+            expose_tracebacks=False,
+        )
+        self.server_address = (self._server.effective_host, int(self._server.effective_port))
+        self._stopped = threading.Event()
 
     def serve_forever(self, poll_interval=None):
         """Answer requests until shutdown(); `poll_interval` is accepted and unused."""
-        for number in range(self.threads):
-            name = f"driftgate-http-{number}"
-            threading.Thread(target=self._accept_loop, name=name, daemon=True).start()
-        self._stopping.wait()
+        try:
+            self._server.run()
+        finally:
+            self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+            self._stopped.set()
 
     def shutdown(self):
-        self._stopping.set()
-        self._wake_acceptors()
+        """Close every connection from inside the event loop; serve_forever() returns."""
+        if not self._stopped.is_set():
+            self._server.trigger.pull_trigger(self._close_everything)
+            self._stopped.wait(5)
 
     def server_close(self):
-        self._stopping.set()
-        self._wake_acceptors()
-        self.socket.close()
+        if not self._stopped.is_set():  # never served: stop the threads waitress started
+            self._close_everything()
+            self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
 
-    def _wake_acceptors(self):
-        try:  # on Linux this ends every accept() blocked on the socket
-            self.socket.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # never listened, or closed already
+    def _close_everything(self):
+        for dispatcher in list(self._connections.values()):
+            dispatcher.close()
 
-    def _accept_loop(self):
-        while not self._stopping.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                if not self._stopping.is_set():
-                    time.sleep(0.1)  # e.g. out of file descriptors: let some close
-                continue
-            with connection:
-                try:
-                    self._answer(connection)
-                except OSError:
-                    pass  # the client went away or was too slow: its problem
-                except Exception as exc:  # noqa: BLE001 - a bug must not end the thread
-                    _log.warning("unexpected error reading a request: %s", exc.__class__.__name__)
 
-    def _answer(self, connection):
+def _wsgi_app(exporter):
+    def app(environ, start_response):
+        method = environ["REQUEST_METHOD"]
         try:
-            request = _read_request(connection, time.monotonic() + self.CLIENT_SECONDS)
-        except _BadRequest as exc:
-            body = f"{exc}\n".encode()
-            connection.sendall(_http_head(exc.status, _TEXT, len(body)) + body)
-            _discard_rest(connection)
-            return
-        if request is None:
-            return  # closed before sending a whole request
-        method, path, query, scrape_timeout = request
-        try:
-            status, content_type, body = self._exporter.respond(method, path, query, scrape_timeout)
+            status, content_type, body = exporter.respond(
+                method,
+                environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""),
+                environ.get("HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS"),
+            )
         except Exception as exc:  # noqa: BLE001 - a bug: answer 500, keep serving
             # The class name only: a message could carry a target URL and its credentials.
             _log.warning("unexpected error answering a request: %s", exc.__class__.__name__)
             status, content_type, body = "500 Internal Server Error", _TEXT, b"internal error\n"
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        start_response(status, headers)
         if method == "HEAD":
-            connection.sendall(_http_head(status, content_type, len(body)))
-        elif len(body) <= _SMALL_BODY_BYTES:
-            connection.sendall(_http_head(status, content_type, len(body)) + body)  # one segment
-        else:  # no copy of a large /metrics; MSG_MORE sends the head along with the body
-            connection.sendall(_http_head(status, content_type, len(body)), _MSG_MORE)
-            connection.sendall(body)
+            return []
+        if len(body) > _LARGE_BODY_BYTES:  # sent from the bytes, not copied into a buffer
+            return environ["wsgi.file_wrapper"](io.BytesIO(body), _LARGE_BODY_BYTES)
+        return [body]
 
-
-class _BadRequest(Exception):
-    def __init__(self, status, message):
-        self.status = status
-        super().__init__(message)
+    return app
 
 
 _log = logging.getLogger(__name__)
-_END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
-_SCRAPE_TIMEOUT_HEADER = "x-prometheus-scrape-timeout-seconds"
-_SMALL_BODY_BYTES = 64 * 1024
-_MSG_MORE = getattr(socket, "MSG_MORE", 0)  # Linux
-
-
-def _read_request(connection, deadline):
-    """(method, path, query, scrape timeout header) of the request on `connection`,
-    None if it closed first; a malformed or oversized request raises _BadRequest."""
-    head, end = b"", None
-    while end is None or end.start() > HttpServer.MAX_HEAD_BYTES:
-        if len(head) > HttpServer.MAX_HEAD_BYTES:
-            raise _BadRequest("431 Request Header Fields Too Large", "request head too large")
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("request head too slow")
-        connection.settimeout(remaining)
-        piece = connection.recv(HttpServer.MAX_HEAD_BYTES)
-        if not piece:
-            return None
-        head += piece
-        end = _END_OF_HEAD.search(head)
-    lines = head[: end.start()].decode("latin-1").split("\n")
-    words = lines[0].rstrip("\r").split(" ")
-    if len(words) != 3 or not words[2].startswith("HTTP/1."):
-        raise _BadRequest("400 Bad Request", "malformed request line")
-    method, target, _ = words
-    path, _, query = target.partition("?")
-    if "%" in path:
-        path = unquote(path, "latin-1")  # as wsgiref's PATH_INFO
-    scrape_timeout = None
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon:
-            raise _BadRequest("400 Bad Request", "malformed header line")
-        if name.strip().lower() == _SCRAPE_TIMEOUT_HEADER:
-            scrape_timeout = value.strip()
-    return method, path, query, scrape_timeout
-
-
-def _discard_rest(connection, limit=64 * 1024):
-    """Read what the client still sends (briefly, boundedly) before closing.
-
-    Closing with unread bytes makes the kernel send a reset, which can destroy
-    the error answer before the client reads it.
-    """
-    connection.shutdown(socket.SHUT_WR)
-    connection.settimeout(1.0)
-    while limit > 0:
-        piece = connection.recv(min(limit, 16 * 1024))
-        if not piece:
-            return
-        limit -= len(piece)
-
-
-def _http_head(status, content_type, length):
-    return (
-        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
-    ).encode("latin-1")
+_LARGE_BODY_BYTES = 256 * 1024
 
 
 def serve(exporter, host, port):

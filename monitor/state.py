@@ -6,10 +6,10 @@ errors by reason. Everything else is the latest probe result. This is not a
 history store: Prometheus is the database.
 
 >>> from driftgate.monitor.probe import ProbeResult
->>> book = Observations(["staging"])
->>> book.record("staging", ProbeResult(success=False, duration_seconds=0.1, finished_at=0.0,
+>>> observations = Observations(["staging"])
+>>> observations.record("staging", ProbeResult(success=False, duration_seconds=0.1, finished_at=0.0,
 ...                                     failure="refused"))
->>> book.snapshot()["staging"].errors["refused"]
+>>> observations.snapshot()["staging"].errors["refused"]
 1
 """
 
@@ -19,6 +19,8 @@ from types import MappingProxyType
 
 from driftgate.policies.health import ProbeFailure
 from driftgate.policies.sha import shas_match
+
+from .labels import NO_ANSWER, admit, deployed_labels
 
 
 @dataclass(frozen=True)
@@ -32,41 +34,65 @@ class TargetObservation:
     errors: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({str(r): 0 for r in ProbeFailure})
     )
+    # driftgate_deployed_info's (sha, git_sha, version) now, and the label sets brought
+    # in within the last hour (see monitor/labels.py: their number is bounded).
+    deployed_labels: tuple = NO_ANSWER
+    admitted_labels: tuple = ()
+    over_label_budget: bool = False  # the latest answer is shown as OVER_BUDGET
 
 
 class Observations:
-    """Thread-safe book of TargetObservation by target name; `version` counts updates."""
+    """Thread-safe TargetObservation by target name; `version` counts updates."""
 
     def __init__(self, target_names):
         self._lock = threading.Lock()
-        self._book = {name: TargetObservation() for name in target_names}
+        self._by_target = {name: TargetObservation() for name in target_names}
         self.version = 0  # any update
         self.sha_version = 0  # a target's deployed SHA changed (or was first seen)
 
     def record(self, name, result):
         """Fold one ProbeResult into the target's observation."""
         with self._lock:
-            seen = self._book[name]
+            observation = self._by_target[name]
             changes = {"latest": result}
             if result.failure is not None:
-                errors = dict(seen.errors)
+                errors = dict(observation.errors)
                 errors[str(result.failure)] += 1
                 changes["errors"] = MappingProxyType(errors)
-            sha = result.verdict.deployed_sha if result.verdict is not None else None
+            changes.update(_shown_labels(observation, result))
+            verdict = result.verdict
+            sha = verdict.deployed_sha if verdict is not None else None
             # A failed probe or a non-SHA answer is no deploy: the SHA is compared with
             # the last *valid* one, so a restart's refused window is not counted twice.
-            if sha is not None and not _same_commit(sha, seen.current_sha):
+            if sha is not None and not _same_commit(sha, observation.current_sha):
                 changes.update(current_sha=sha, sha_since=result.finished_at)
                 self.sha_version += 1
-                if seen.current_sha is not None:
-                    changes["deploys_observed"] = seen.deploys_observed + 1
-            self._book[name] = replace(seen, **changes)
+                if observation.current_sha is not None:
+                    changes["deploys_observed"] = observation.deploys_observed + 1
+            self._by_target[name] = replace(observation, **changes)
             self.version += 1
 
     def snapshot(self):
         """An immutable view of every target's observation (safe to read without the lock)."""
         with self._lock:
-            return MappingProxyType(dict(self._book))
+            return MappingProxyType(dict(self._by_target))
+
+
+def _shown_labels(observation, result):
+    """The deployed_info labels of a new result, within the target's label budget."""
+    verdict = result.verdict
+    if verdict is None:
+        answered = NO_ANSWER
+    else:
+        answered = deployed_labels(verdict.raw_git_sha, verdict.raw_version)
+    shown, admitted = admit(
+        answered, observation.deployed_labels, observation.admitted_labels, result.finished_at
+    )
+    return {
+        "deployed_labels": shown,
+        "admitted_labels": admitted,
+        "over_label_budget": shown != answered,
+    }
 
 
 def _same_commit(sha, previous):

@@ -53,7 +53,12 @@ def run(args):
     import signal
     import threading
 
-    from driftgate.monitor.config import MonitorOptionError, build_config, parse_listen
+    from driftgate.monitor.config import (
+        MonitorOptionError,
+        build_config,
+        format_listen,
+        parse_listen,
+    )
     from driftgate.monitor.server import Exporter, serve
 
     config = build_config(
@@ -81,7 +86,7 @@ def run(args):
     bound = server.server_address
     print(
         f"driftgate monitor: {args.mode} mode, {len(config.targets)} targets, "
-        f"listening on http://{host}:{bound[1]}/metrics",
+        f"listening on http://{format_listen(host, bound[1])}/metrics",
         file=sys.stderr,
         flush=True,
     )

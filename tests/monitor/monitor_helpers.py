@@ -20,3 +20,7 @@ def require_binary(path, package):
             f"{path} is missing: install Debian's {package!r} package (apt-get install {package})"
         )
     return path
+
+
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+AMTOOL = "/usr/bin/amtool"

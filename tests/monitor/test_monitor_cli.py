@@ -181,7 +181,23 @@ def test_command_serves_and_stops_cleanly_on_sigterm():
             process.wait()
 
 
-@pytest.mark.parametrize("module", ["config", "probe", "state", "collector", "poller", "server"])
+def test_an_ipv6_listen_address_is_printed_in_brackets():
+    command = [*DRIFTGATE, "monitor", "--mode", "probe", "--listen", "[::1]:0"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=os.environ)
+    try:
+        line = process.stderr.readline()
+        port = int(line.rpartition("]:")[2].partition("/")[0])
+        assert line.startswith("driftgate monitor: probe mode") and "http://[::1]:" in line
+        with urllib.request.urlopen(f"http://[::1]:{port}/-/healthy", timeout=10) as answer:
+            assert answer.read() == b"OK\n"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    "module", ["config", "probe", "state", "collector", "poller", "server", "labels"]
+)
 def test_docstring_examples_run(module):
     import doctest
     import importlib

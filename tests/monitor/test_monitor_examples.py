@@ -38,7 +38,7 @@ def test_prometheus_config_passes_promtool(promtool, tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 14 rules found" in done.stdout
+    assert "SUCCESS: 17 rules found" in done.stdout
 
 
 def test_monitor_config_example_is_valid(capsys):
@@ -55,6 +55,100 @@ def test_dashboard_queries_only_known_series():
     }
     assert "driftgate_deployed_info" in used and "driftgate_health_ok" in used
     assert used <= known_series()
+
+
+def _dashboard_exprs():
+    dashboard = json.loads((EXAMPLES / "grafana-dashboard.json").read_text())
+    panels = {panel["title"]: panel for panel in dashboard["panels"]}
+    verdicts = panels["Latest gate verdict per target (Pushgateway)"]["targets"]
+    (deploys,) = [a for a in dashboard["annotations"]["list"] if a["name"] == "Deploys"]
+    exprs = {t["refId"]: t["expr"] for t in verdicts} | {"deploys": deploys["expr"]}
+    return {key: expr.replace("$target", ".*") for key, expr in exprs.items()}
+
+
+def test_dashboard_verdicts_and_deploy_marks_in_promtool(promtool, tmp_path):
+    """The verdict table has one row per target (its newest verdict), and the Deploys
+    annotation marks a SHA change, not an exporter restart."""
+    exprs = _dashboard_exprs()
+    verdict = 'driftgate_{}{{job="driftgate_verify", target="{}", sha="{}"}}'
+    exporter = 'driftgate_deploys_observed_total{job="driftgate", instance="m:9687", target="%s"}'
+    series = [
+        (verdict.format("verify_passed", "production", "aaaaaaa"), "1x20"),
+        (verdict.format("verify_timestamp_seconds", "production", "aaaaaaa"), "100x20"),
+        (verdict.format("verify_contract_bypass", "production", "aaaaaaa"), "0x20"),
+        (verdict.format("verify_passed", "production", "bbbbbbb"), "0x20"),
+        (verdict.format("verify_timestamp_seconds", "production", "bbbbbbb"), "200x20"),
+        (verdict.format("verify_contract_bypass", "production", "bbbbbbb"), "0x20"),
+        (verdict.format("verify_passed", "staging", "ccccccc"), "1x20"),
+        (verdict.format("verify_timestamp_seconds", "staging", "ccccccc"), "150x20"),
+        (verdict.format("verify_contract_bypass", "staging", "ccccccc"), "1x20"),
+        # production's exporter restarts at 5m (7 -> 0); staging deploys at 5m (2 -> 3).
+        (exporter % "production", "7 7 7 7 7 0 0 0 0 0"),
+        (exporter % "staging", "2 2 2 2 2 3 3 3 3 3"),
+    ]
+
+    def rows(values):
+        return [{"labels": labels, "value": value} for labels, value in values]
+
+    tests = [
+        {
+            "interval": "1m",
+            "input_series": [{"series": name, "values": values} for name, values in series],
+            "promql_expr_test": [
+                {
+                    "expr": exprs["A"],
+                    "eval_time": "10m",
+                    "exp_samples": rows(
+                        [
+                            ('{target="production", sha="bbbbbbb"}', 0),
+                            ('{target="staging", sha="ccccccc"}', 1),
+                        ]
+                    ),
+                },
+                {
+                    "expr": exprs["B"],
+                    "eval_time": "10m",
+                    "exp_samples": rows(
+                        [
+                            ('{target="production", sha="bbbbbbb"}', 0),
+                            ('{target="staging", sha="ccccccc"}', 1),
+                        ]
+                    ),
+                },
+                {
+                    "expr": exprs["C"],
+                    "eval_time": "10m",
+                    "exp_samples": rows(
+                        [
+                            ('{target="production", sha="bbbbbbb"}', 200000),
+                            ('{target="staging", sha="ccccccc"}', 150000),
+                        ]
+                    ),
+                },
+                {
+                    "expr": "count(" + exprs["deploys"] + ")",
+                    "eval_time": "6m",
+                    "exp_samples": rows([("{}", 1)]),
+                },
+                {
+                    "expr": "(" + exprs["deploys"] + ") * 0",
+                    "eval_time": "6m",
+                    "exp_samples": rows(
+                        [('{job="driftgate", instance="m:9687", target="staging"}', 0)]
+                    ),
+                },
+            ],
+        }
+    ]
+    (tmp_path / "dashboard.test.yml").write_text(yaml.safe_dump({"tests": tests}))
+    done = subprocess.run(
+        [promtool, "test", "rules", "dashboard.test.yml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_alertmanager_routes_name_real_alerts():
@@ -74,6 +168,15 @@ def test_alertmanager_routes_name_real_alerts():
 def _driftgate_argv(command_line):
     argv = shlex.split(command_line)
     return argv[argv.index("monitor") :]
+
+
+def test_systemd_unit_says_where_its_binary_comes_from():
+    unit = (EXAMPLES / "driftgate-monitor.service").read_text()
+    binary = re.search(r"^ExecStart=(\S+)", unit, re.MULTILINE).group(1)
+    venv = binary.removesuffix("/bin/driftgate")
+    comments = "\n".join(line for line in unit.splitlines() if line.startswith("#"))
+    assert f"python3 -m venv {venv}" in comments and f"{venv}/bin/pip install" in comments
+    assert "docs/install.md" in comments
 
 
 def test_systemd_unit_and_dockerfile_use_real_options():

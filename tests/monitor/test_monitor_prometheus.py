@@ -19,6 +19,7 @@ import urllib.request
 
 import pytest
 from monitor_helpers import PROMETHEUS, PUSHGATEWAY, SHA_A, SHA_B, require_binary
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from driftgate.checks.pushgateway import push_verdict
 from driftgate.monitor.config import build_config
@@ -175,4 +176,43 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     assert [(a["labels"]["target"], a["labels"]["sha"]) for a in unpromoted] == [
         ("production", SHA_C[:7])
     ]
-    assert time.monotonic() - started < 50
+
+    # The way back: production is rolled back to SHA_A and the rollback's gate pushes its
+    # verdict with kind="rollback". It is visible in Prometheus, DriftgateRolledBack
+    # fires, and nothing is out of band any more.
+    production.deploy(SHA_A)
+    push_rollback_verdict(gateway, "production", SHA_A)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rolled_back = [a for a in alerts(prometheus_port, "DriftgateRolledBack")]
+        out_of_band = alerts(prometheus_port, "DriftgateOutOfBandDeploy")
+        if rolled_back and not out_of_band:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"after the rollback: {rolled_back=} {out_of_band=}")
+    assert [(a["labels"]["target"], a["labels"]["sha"], a["state"]) for a in rolled_back] == [
+        ("production", SHA_A[:7], "firing")
+    ]
+    rollbacks = query(prometheus_port, 'driftgate_verify_passed{kind="rollback"} == 1')
+    assert [(m["target"], m["sha"]) for m in rollbacks] == [("production", SHA_A[:7])]
+
+
+def push_rollback_verdict(gateway, target, sha):
+    """What `driftgate verify --rollback-from` pushes: the verdict gauges, grouped by
+    target and sha, labelled kind="rollback" and bypass_armed="false"."""
+    registry = CollectorRegistry()
+    labels = {"target": target, "sha": sha[:7], "kind": "rollback", "bypass_armed": "false"}
+    values = {
+        "driftgate_verify_passed": 1,
+        "driftgate_verify_contract_bypass": 0,
+        "driftgate_verify_timestamp_seconds": time.time(),
+    }
+    for name, value in values.items():
+        Gauge(name, name, list(labels), registry=registry).labels(**labels).set(value)
+    push_to_gateway(
+        gateway,
+        job="driftgate_verify",
+        registry=registry,
+        grouping_key={"target": target, "sha": sha[:7]},
+    )

@@ -19,9 +19,11 @@ EXPECTED_ALERTS = {
     "DriftgateOutOfBandDeploy",
     "DriftgateDeployFlapping",
     "DriftgateContractBypassInUse",
+    "DriftgateRolledBack",
     "DriftgateExporterDown",
     "DriftgateDataAbsent",
     "DriftgateTargetNotProbed",
+    "DriftgateTargetStale",
 }
 
 
@@ -38,7 +40,7 @@ def alerts():
 def test_promtool_check_rules_with_lint(promtool):
     code, output = run(promtool, "check", "rules", "--lint=all", "--lint-fatal", str(RULES_FILE))
     assert code == 0, output
-    assert "SUCCESS: 14 rules found" in output
+    assert "SUCCESS: 17 rules found" in output
 
 
 def test_promtool_unit_tests_pass(promtool):
