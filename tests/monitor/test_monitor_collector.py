@@ -1,10 +1,9 @@
 """The collectors: fresh registry + get_sample_value, bounded labels, one golden exposition.
 
 Regenerate the golden file after an intended change of the exposition with:
-    DRIFTGATE_REGENERATE_GOLDEN=1 .venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden
+    .venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden --update-golden
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -228,7 +227,7 @@ def test_target_info_carries_the_promotion_order():
     )
 
 
-def test_golden_exposition():
+def test_golden_exposition(golden):
     book = Observations(["staging", "production"])
     book.record("staging", answered(payload(SHA_B), at=1_795_000_000.0))
     book.record("production", answered(payload(SHA_A), at=1_795_000_000.0))
@@ -237,12 +236,7 @@ def test_golden_exposition():
     registry.register(TargetsCollector(build_config()))
     registry.register(ObservationsCollector(book))
     exposition = generate_latest(registry).decode()
-    if os.environ.get("DRIFTGATE_REGENERATE_GOLDEN"):
-        GOLDEN.write_text(exposition)
-    assert exposition == GOLDEN.read_text(), (
-        "exposition changed; if intended, regenerate: DRIFTGATE_REGENERATE_GOLDEN=1 "
-        ".venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden"
-    )
+    golden(GOLDEN, exposition)
 
 
 def _collected(book, names=None):
