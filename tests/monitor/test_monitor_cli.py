@@ -179,12 +179,3 @@ def test_command_serves_and_stops_cleanly_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-@pytest.mark.parametrize("module", ["config", "probe", "state", "collector", "poller", "server"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"driftgate.monitor.{module}"))
-    assert result.attempted > 0 and result.failed == 0
