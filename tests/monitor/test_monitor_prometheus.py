@@ -10,7 +10,6 @@ SHA that never got deployed does not erase the passing verdict of the SHA that r
 
 import json
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -19,6 +18,7 @@ import urllib.request
 
 import pytest
 from monitor_helpers import PROMETHEUS, PUSHGATEWAY, SHA_A, SHA_B, require_binary
+from ports import free_port
 
 from driftgate.checks.pushgateway import push_verdict
 from driftgate.monitor.config import build_config
@@ -28,12 +28,6 @@ from driftgate.monitor.server import Exporter, serve
 SHA_C = "ccccccc1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 SHA_D = "ddddddd1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 FOR = "4s"  # every rule's `for:`, shortened for the test
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_http(url, deadline):

@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 import pytest
 from contracts_seeding import TABLES, server_dsn, with_search_path
+from ports import free_port
 from psycopg import sql
 
 from driftgate.checks.contracts import ContractRun, DatabaseUnavailable, connect
@@ -178,12 +179,6 @@ def test_statement_timeout_fails_cleanly_and_the_run_goes_on(seed, gate_dsn):
     assert elapsed < 2.0
     assert run.result("C-KEY-001").status == "PASS"  # same connection, still usable
     run.close()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_refused_connection_is_a_clear_failure_without_the_password():

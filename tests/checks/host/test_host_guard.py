@@ -2,11 +2,11 @@
 
 import re
 import shlex
-import socket
 import subprocess
 import time
 
 import pytest
+from ports import free_port
 
 from driftgate.checks.host import (
     ALLOW_LIST,
@@ -137,9 +137,7 @@ def test_missing_container_is_a_one_line_error(make_test_host, vm_of):
 
 
 def test_unreachable_host_names_the_host_and_fails_fast(sshd):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = free_port()
     vm = connect(f"ssh://{sshd.user}@127.0.0.1:{closed}", ssh_identity=str(sshd.client_key))
     with pytest.raises(HostUnreachable) as first:
         vm.listeners()
