@@ -169,4 +169,3 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     assert [(a["labels"]["target"], a["labels"]["sha"]) for a in unpromoted] == [
         ("production", SHA_C[:7])
     ]
-    assert time.monotonic() - started < 50

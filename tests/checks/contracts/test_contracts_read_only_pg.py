@@ -176,7 +176,7 @@ def test_statement_timeout_fails_cleanly_and_the_run_goes_on(seed, gate_dsn):
         "FAIL",
         "contract SQL timed out after 200 ms (statement_timeout)",
     )
-    assert elapsed < 2.0
+    assert elapsed < 4.0  # the 200 ms statement_timeout, not the 5 s pg_sleep
     assert run.result("C-KEY-001").status == "PASS"  # same connection, still usable
     run.close()
 
@@ -218,6 +218,7 @@ def test_a_server_that_never_answers_times_out(monkeypatch):
         with pytest.raises(DatabaseUnavailable, match="cannot connect to PostgreSQL"):
             run.result("C-KEY-001")
         first = time.monotonic() - started
+        connections = len(accepted)
         for contract in CATALOGUE.contracts[1:]:  # the others fail at once, no wait each
             with pytest.raises(DatabaseUnavailable, match="cannot connect to PostgreSQL"):
                 run.result(contract.id)
@@ -228,7 +229,7 @@ def test_a_server_that_never_answers_times_out(monkeypatch):
             connection.close()
         listener.close()
     assert 1.5 < first < 8  # libpq's connect_timeout (2 s): a clear failure, not a hang
-    assert time.monotonic() - started - first < 1
+    assert len(accepted) == connections  # the others fail without connecting again
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 import re
 import shlex
 import subprocess
-import time
 
 import pytest
 from ports import free_port
@@ -143,10 +142,9 @@ def test_unreachable_host_names_the_host_and_fails_fast(sshd):
         vm.listeners()
     assert str(first.value).startswith(f"cannot reach host ssh://{sshd.user}@127.0.0.1:{closed}: ")
     assert "Connection refused" in str(first.value)
-    started = time.monotonic()
-    with pytest.raises(HostUnreachable):
-        vm.container("catscan-api")  # the first failure is remembered, no second attempt
-    assert time.monotonic() - started < 0.1
+    with pytest.raises(HostUnreachable) as second:
+        vm.container("catscan-api")
+    assert second.value is first.value  # the first failure is remembered, no second attempt
     assert vm.commands == []
 
 
