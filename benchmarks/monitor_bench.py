@@ -120,6 +120,11 @@ def wait_until(condition, timeout, what):
 
 
 def free_port():
+    """A free loopback port for blackbox_exporter and the exporter under measure.
+
+    The same as tests/ports.py (benchmarks do not import from tests/); a port
+    taken in between only fails a run, it cannot skew a measurement.
+    """
     import socket
 
     with socket.socket() as sock:

@@ -99,6 +99,10 @@ def check_host_spec(spec, ssh_config=None, ssh_identity=None):
     if parts.scheme == "ssh":
         if not parts.hostname:
             raise HostError(f"--host {display}: no host name")
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when it is read)
+        except ValueError:
+            raise HostError(f"--host {display}: bad port") from None
         for option, path in (("--ssh-config", ssh_config), ("--ssh-identity", ssh_identity)):
             if path and not os.path.isfile(path):
                 raise HostError(f"{option}: no such file: {path}")

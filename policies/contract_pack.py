@@ -80,7 +80,7 @@ class _Loader:
             if key in RUN_PARAMS:
                 self.fail(f"{where}.{key}", "reserved: the run sets it", key)
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                self.fail(f"{where}.{key}", "a number or a string", value)
+                self.fail(f"{where}.{key}", "a number or a string", _located(mapping, key))
         return {str(k): _plain(v) for k, v in mapping.items()}
 
     def contracts(self, section, key, defaults):
@@ -149,7 +149,7 @@ class _Loader:
             self.template(spec[key], f"{where}.{key}", known, spec[key])
         show = spec.get("show", 10)
         if isinstance(show, bool) or not isinstance(show, int) or not 0 <= show <= 100:
-            self.fail(f"{where}.show", "an integer from 0 to 100", show)
+            self.fail(f"{where}.show", "an integer from 0 to 100", _located(spec, "show"))
         strict_fail = spec.get("strict_fail", False)
         if not isinstance(strict_fail, bool):
             self.fail(f"{where}.strict_fail", "true or false", strict_fail)
@@ -185,6 +185,14 @@ class _Loader:
 
 def _line(node):
     return getattr(node, "line", None) or None
+
+
+def _located(mapping, key):
+    """The value at `key`, or the key itself when the value has no line (true, false, null)."""
+    value = mapping[key]
+    if _line(value):
+        return value
+    return next((k for k in mapping if k == key), None)
 
 
 class _Spot:

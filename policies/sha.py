@@ -13,7 +13,6 @@ import re
 from .errors import DriftgateError
 
 MIN_SHA_LENGTH = 7
-MAX_SHA_LENGTH = 40
 _HEX_SHA = re.compile(r"[0-9a-f]{7,40}")
 
 

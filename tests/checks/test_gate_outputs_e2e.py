@@ -3,7 +3,6 @@ Pushgateway, and the secrets canary searched in every output."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
+from ports import free_port
 from psycopg import conninfo
 
 from driftgate.checks.pushgateway import push_verdict
@@ -118,12 +118,6 @@ def test_no_github_output_outside_actions(verify, production, staging, tmp_path)
     production.set_mode("db-down")
     code, out, _, _ = run_gate(verify, production, staging, tmp_path, "health", "--deadline", "0.5")
     assert code == 1 and "::error" not in out
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_deploy_that_never_flips_fails_at_the_deadline(verify, production, stagi
     )
     elapsed = time.monotonic() - started
     assert code == 1
-    assert elapsed < 2 + 1.5  # the deadline, plus pytest's own run
+    assert elapsed < 2 * 5  # the 2 s deadline, with room for a loaded machine (default: 120 s)
     document = read_json(artifact)
     results = outcomes(document)
     assert results["test_health.py::test_answers_expected_sha"] == "failed"

@@ -3,11 +3,10 @@
 The golden files come from linting tests/lint/golden/repo with the fake rule
 set. After an intended change, regenerate them and review the diff:
 
-    DRIFTGATE_UPDATE_GOLDEN=1 .venv/bin/pytest tests/lint/test_outputs.py
+    .venv/bin/pytest tests/lint/test_outputs.py --update-golden
 """
 
 import json
-import os
 from pathlib import Path
 
 import jsonschema
@@ -41,17 +40,14 @@ def golden_run(fake_rules, run_cli, monkeypatch):
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_golden_output(golden_run, fmt):
+def test_golden_output(golden_run, golden, fmt):
     code, out, err = golden_run(fmt)
     assert code == 2  # broken.yml is an input error; the findings are still reported
     assert err.strip().splitlines() == [
         "driftgate: error: .github/workflows/broken.yml:3: invalid YAML: did not find expected "
         "',' or ']', column 5"
     ]
-    golden = GOLDEN / FORMATS[fmt]
-    if os.environ.get("DRIFTGATE_UPDATE_GOLDEN") == "1":
-        golden.write_text(out)
-    assert out == golden.read_text(), f"{golden} differs; see this module's docstring"
+    golden(GOLDEN / FORMATS[fmt], out)
 
 
 def test_sarif_is_valid_against_the_official_schema(golden_run):

@@ -1,10 +1,10 @@
 """Fixtures for the exporter tests: reference targets and the Prometheus binaries on loopback."""
 
-import socket
 import threading
 
 import pytest
 from monitor_helpers import PROMTOOL, SHA_A, require_binary
+from ports import free_port
 
 from driftgate.monitor.server import Exporter, serve
 from driftgate.reference_target import ReferenceTarget
@@ -33,9 +33,7 @@ def reference_targets():
 @pytest.fixture
 def closed_port():
     """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture

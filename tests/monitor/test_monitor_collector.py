@@ -1,11 +1,10 @@
 """The collectors: fresh registry + get_sample_value, bounded labels, one golden exposition.
 
 Regenerate the golden file after an intended change of the exposition with:
-    DRIFTGATE_REGENERATE_GOLDEN=1 .venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden
+    .venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden --update-golden
 """
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -289,7 +288,7 @@ def test_target_info_carries_the_promotion_order():
     )
 
 
-def test_golden_exposition():
+def test_golden_exposition(golden):
     observations = Observations(["staging", "production"])
     observations.record("staging", answered(payload(SHA_B), at=1_795_000_000.0))
     observations.record("production", answered(payload(SHA_A), at=1_795_000_000.0))
@@ -298,12 +297,7 @@ def test_golden_exposition():
     registry.register(TargetsCollector(build_config()))
     registry.register(ObservationsCollector(observations))
     exposition = generate_latest(registry).decode()
-    if os.environ.get("DRIFTGATE_REGENERATE_GOLDEN"):
-        GOLDEN.write_text(exposition)
-    assert exposition == GOLDEN.read_text(), (
-        "exposition changed; if intended, regenerate: DRIFTGATE_REGENERATE_GOLDEN=1 "
-        ".venv/bin/pytest tests/monitor/test_monitor_collector.py -k golden"
-    )
+    golden(GOLDEN, exposition)
 
 
 def _collected(observations, names=None):

@@ -10,7 +10,6 @@ SHA that never got deployed does not erase the passing verdict of the SHA that r
 
 import json
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -19,7 +18,7 @@ import urllib.request
 
 import pytest
 from monitor_helpers import PROMETHEUS, PUSHGATEWAY, SHA_A, SHA_B, require_binary
-from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+from ports import free_port
 
 from driftgate.checks.pushgateway import push_verdict
 from driftgate.monitor.config import build_config
@@ -29,12 +28,6 @@ from driftgate.monitor.server import Exporter, serve
 SHA_C = "ccccccc1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 SHA_D = "ddddddd1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 FOR = "4s"  # every rule's `for:`, shortened for the test
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_http(url, deadline):
@@ -181,7 +174,7 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     # verdict with kind="rollback". It is visible in Prometheus, DriftgateRolledBack
     # fires, and nothing is out of band any more.
     production.deploy(SHA_A)
-    push_rollback_verdict(gateway, "production", SHA_A)
+    push_verdict(gateway, "production", SHA_A, True, False, kind="rollback")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         rolled_back = [a for a in alerts(prometheus_port, "DriftgateRolledBack")]
@@ -196,23 +189,3 @@ def test_out_of_band_deploy_alerts_and_verified_deploy_does_not(tmp_path, daemon
     ]
     rollbacks = query(prometheus_port, 'driftgate_verify_passed{kind="rollback"} == 1')
     assert [(m["target"], m["sha"]) for m in rollbacks] == [("production", SHA_A[:7])]
-
-
-def push_rollback_verdict(gateway, target, sha):
-    """What `driftgate verify --rollback-from` pushes: the verdict gauges, grouped by
-    target and sha, labelled kind="rollback" and bypass_armed="false"."""
-    registry = CollectorRegistry()
-    labels = {"target": target, "sha": sha[:7], "kind": "rollback", "bypass_armed": "false"}
-    values = {
-        "driftgate_verify_passed": 1,
-        "driftgate_verify_contract_bypass": 0,
-        "driftgate_verify_timestamp_seconds": time.time(),
-    }
-    for name, value in values.items():
-        Gauge(name, name, list(labels), registry=registry).labels(**labels).set(value)
-    push_to_gateway(
-        gateway,
-        job="driftgate_verify",
-        registry=registry,
-        grouping_key={"target": target, "sha": sha[:7]},
-    )

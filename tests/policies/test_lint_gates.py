@@ -125,22 +125,3 @@ def test_compares_commit(script, compares):
     commands = parse_script(script)
     variables = commit_variables(commands)
     assert compares_commit(commands[-1], variables) is compares
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "driftgate.policies.lint.shell",
-        "driftgate.policies.lint.shellwords",
-        "driftgate.policies.lint.placement",
-        "driftgate.policies.lint.gates",
-        "driftgate.policies.compose",
-        "driftgate.policies.rules.fixed_sleep",
-    ],
-)
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -266,7 +266,7 @@ def test_a_trickling_body_is_cut_off_at_the_request_timeout(monkeypatch):
         started = time.monotonic()
         with pytest.raises(requests.exceptions.ReadTimeout, match="body still arriving"):
             read_only_session(None).get(target.url + "/health", timeout=1.0)
-        assert time.monotonic() - started < 3.0
+        assert time.monotonic() - started < 10.0  # a 1 s timeout, not the ~20 s body
 
 
 def test_an_endless_body_is_cut_off_at_the_size_cap():

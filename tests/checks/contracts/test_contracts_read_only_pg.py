@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 import pytest
 from contracts_seeding import TABLES, server_dsn, with_search_path
+from ports import free_port
 from psycopg import sql
 
 from driftgate.checks.contracts import ContractRun, DatabaseUnavailable, connect
@@ -235,15 +236,9 @@ def test_statement_timeout_fails_cleanly_and_the_run_goes_on(seed, gate_dsn):
         "FAIL",
         "contract SQL timed out after 200 ms (statement_timeout)",
     )
-    assert elapsed < 2.0
+    assert elapsed < 4.0  # the 200 ms statement_timeout, not the 5 s pg_sleep
     assert run.result("C-KEY-001").status == "PASS"  # same connection, still usable
     run.close()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_refused_connection_is_a_clear_failure_without_the_password():
@@ -283,6 +278,7 @@ def test_a_server_that_never_answers_times_out(monkeypatch):
         with pytest.raises(DatabaseUnavailable, match="cannot connect to PostgreSQL"):
             run.result("C-KEY-001")
         first = time.monotonic() - started
+        connections = len(accepted)
         for contract in CATALOGUE.contracts[1:]:  # the others fail at once, no wait each
             with pytest.raises(DatabaseUnavailable, match="cannot connect to PostgreSQL"):
                 run.result(contract.id)
@@ -293,7 +289,7 @@ def test_a_server_that_never_answers_times_out(monkeypatch):
             connection.close()
         listener.close()
     assert 1.5 < first < 8  # libpq's connect_timeout (2 s): a clear failure, not a hang
-    assert time.monotonic() - started - first < 1
+    assert len(accepted) == connections  # the others fail without connecting again
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from ports import free_port
 
 from driftgate.checks.contracts import checker_artifact
 from driftgate.checks.settings import resolve_settings
@@ -161,12 +162,7 @@ def test_no_dsn_fails_every_contract_naming_the_option(tmp_path, dsn_env):
 
 
 def test_an_unreachable_database_fails_fast_and_keeps_the_password_out(tmp_path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    dsn = f"postgresql://gate:{CANARY}@127.0.0.1:{port}/catscan"
+    dsn = f"postgresql://gate:{CANARY}@127.0.0.1:{free_port()}/catscan"
     code, output, cases = gate(tmp_path, dsn)
     assert code == 1
     assert {o for o, _ in cases.values()} == {"failed"}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ports import free_port
 
 from driftgate.policies.pack import DEFAULT_PACK, load_pack
 
@@ -36,12 +37,6 @@ GIT_ENV = {
     "GIT_AUTHOR_DATE": "2026-11-28T09:40:00Z",
     "GIT_COMMITTER_DATE": "2026-11-28T09:40:00Z",
 }
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

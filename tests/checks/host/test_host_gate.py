@@ -6,7 +6,6 @@ checks that fault breaks, with a message that names it, and pass the rest.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import host_scenarios as scenarios
 import pytest
 from host_gate import failed, run_host_gate
+from ports import free_port
 
 ALL_CHECKS = {
     "test_container_running[catscan-api]",
@@ -148,9 +148,7 @@ def test_no_host_fails_every_check_naming_the_option(make_test_host, tmp_path):
 
 def test_unreachable_host_fails_every_check_naming_the_host(make_test_host, sshd, tmp_path):
     test_host = make_test_host()
-    with socket.socket() as probe:  # a loopback port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = free_port()  # a loopback port nothing listens on
     spec = f"ssh://{sshd.user}@127.0.0.1:{closed}"
     outcomes = run_host_gate(test_host, spec, tmp_path, "--dg-ssh-identity", str(sshd.client_key))
     assert set(failed(outcomes)) == ALL_CHECKS
