@@ -3,7 +3,7 @@
 Pure rendering (the report decides and writes). The JSON artifact is
 versioned and never a dump of internal objects:
 
-    {"version": 1, "target": "production", "expected_sha": "94e9cbb0...",
+    {"version": 1, "target": "production", "expected_sha": "94e9cbb0...", "adoption": null,
      "passed": true, "bypassed": false, "bypass_armed": false, "deployed": {...}, "timings": {...},
      "checks": [{"id", "group", "outcome", "message", "seconds", "properties"}],
      "contracts": {timestamp, days, strict, buyer_filter, results, summary, bypassed,
@@ -12,8 +12,11 @@ versioned and never a dump of internal objects:
              success_checked, failures, seconds}], success_never_checked, not_checked},
      "kind", "rollback_from", "previous_sha", "previous_sha_source", "previous_sha_note"}
 
-The last five are added by the report (checks.rollback.fields): they may read the
-gate's records over the network, which rendering never does.
+`adoption` (with `--adopt`; kind is then "adopt"): {url, sha, git_sha,
+version, problem, seconds, adopted}, the read of the SHA the target ran;
+expected_sha is that SHA, or null when nothing was adopted. The last five
+are added by the report (checks.rollback.fields): they may read the gate's
+records over the network, which rendering never does.
 """
 
 import json
@@ -42,6 +45,8 @@ def build(settings, results, verdict, started, finished):
         "target": settings.target.name,
         "base_url": settings.base_url,
         "expected_sha": settings.expected_sha,
+        # --adopt: the read that chose the expected SHA (None for a deploy or rollback).
+        "adoption": settings.adoption.record() if settings.adoption else None,
         "groups": sorted(settings.groups),
         "strict": settings.strict,
         "passed": verdict.passed,

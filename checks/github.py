@@ -14,11 +14,12 @@ def markdown(document):
         verdict = "PASSED with contract failures BYPASSED"
     sha = document["expected_sha"]
     failed = document.get("rollback_from")
-    rollback = f" (rollback from `{failed[:12]}`)" if failed else ""
-    lines = [
-        f"## driftgate verify: {document['target']} @ `{sha[:12]}`{rollback}: {verdict}",
-        "",
-    ]
+    what = f" @ `{sha[:12]}`" if sha else " (adoption: no SHA to adopt)"
+    if failed:
+        what += f" (rollback from `{failed[:12]}`)"
+    elif document.get("kind") == "adopt" and sha:
+        what += " (adoption of what already runs)"
+    lines = [f"## driftgate verify: {document['target']}{what}: {verdict}", ""]
     if document.get("bypass_armed") and not document["bypassed"]:
         lines += [
             "> [!WARNING]",

@@ -52,7 +52,7 @@ def pytest_ignore_collect(collection_path, config):
     # A group not run is not even imported (schemathesis alone costs seconds to import).
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is not None and path.suffix == ".py" and path.stem.startswith("test_"):
-        return path.stem.removeprefix("test_") not in settings.groups or None
+        return path.stem.removeprefix("test_") not in settings.groups_to_run or None
     return None
 
 
@@ -64,6 +64,10 @@ def pytest_configure(config):
     except DriftgateError as exc:
         # A config error is one line and pytest's usage exit, never a traceback per test.
         raise pytest.UsageError(f"driftgate: {exc}") from None
+    if settings.adopt:  # the one read of what runs; when it fails, no group runs
+        from .adopt import adopt
+
+        settings = adopt(settings)
     config.stash[SETTINGS_KEY] = settings
     from .report import GateReport  # only a gate run needs the report machinery
 
@@ -79,7 +83,7 @@ def pytest_collection_modifyitems(config, items):
         path = Path(item.path).resolve()
         in_suite = SUITE_DIR in path.parents
         group = path.stem.removeprefix("test_")
-        (deselected if in_suite and group not in settings.groups else kept).append(item)
+        (deselected if in_suite and group not in settings.groups_to_run else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -94,6 +98,12 @@ def gate(request):
             settings = resolve_settings(raw_options(request.config))
         except DriftgateError as exc:
             pytest.fail(f"driftgate: {exc}", pytrace=False)
+        if settings.adopt:
+            from .adopt import adopt
+
+            settings = adopt(settings)
+            if settings.expected_sha is None:  # never a check against "any SHA"
+                pytest.fail(f"driftgate: {settings.adoption.problem}", pytrace=False)
         request.config.stash[SETTINGS_KEY] = settings
     return settings
 

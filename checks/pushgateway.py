@@ -3,7 +3,7 @@
 >>> push_verdict("http://127.0.0.1:9091", "production", "94e9cbb0d1", True, False)  # doctest: +SKIP
 
 Three gauges labelled {target, sha, kind, bypass_armed} (sha: 7 hex; kind
-`deploy` or `rollback`; bypass_armed `true` when ALLOW_CONTRACT_FAILURE was
+`deploy`, `rollback` or `adopt`; bypass_armed `true` when ALLOW_CONTRACT_FAILURE was
 set for the run, whether or not anything failed), job `driftgate_verify`,
 grouped by target AND sha: a push replaces only the previous verdict for the
 same (target, SHA), so a failed gate for a SHA that never got deployed does not

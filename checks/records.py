@@ -57,7 +57,7 @@ class Verdict:
     sha: str  # 7 hex, as labelled
     passed: bool
     bypassed: bool
-    kind: str  # deploy | rollback
+    kind: str  # deploy | rollback | adopt
     timestamp: float  # Unix time of the verdict (driftgate_verify_timestamp_seconds)
 
     @property

@@ -101,6 +101,12 @@ class GateReport:
         self.verdict = None
         self.push_warning = None
         self.output_errors = []  # outputs that could not be written (stderr at the end)
+        adoption = settings.adoption
+        if adoption is not None and adoption.sha is None:  # --adopt found nothing to adopt
+            from .adopt import ADOPTION_CHECK
+
+            record = (("adoption", adoption.record()),)
+            self._add(ADOPTION_CHECK, "failed", adoption.problem, adoption.seconds, record)
 
     # -- collecting ------------------------------------------------------
     def pytest_collectreport(self, report):
@@ -165,7 +171,10 @@ class GateReport:
                     out.write(rollback.github_output_lines(document))
             except OSError as exc:
                 self.output_errors.append(f"cannot write GITHUB_OUTPUT: {_one_line(exc)}")
-        if self.settings.pushgateway:
+        if self.settings.pushgateway and self.settings.expected_sha is None:
+            # A verdict is keyed by its SHA; a failed adoption read has none to stand behind.
+            self.push_warning = "no verdict pushed: the adoption found no SHA to adopt"
+        elif self.settings.pushgateway:
             self._push()
 
     def _push(self):
@@ -188,7 +197,7 @@ class GateReport:
             return
         write = terminalreporter
         rows = list(self.results.values())
-        write.write_sep("=", f"driftgate verify: {self.settings.target.name}", bold=True)
+        write.write_sep("=", f"driftgate verify: {self._title()}", bold=True)
         for line in artifact.table(rows, width=160):
             write.write_line(self._clean(line))
         timing = artifact.time_to_verdict(artifact.poll_timings(rows))
@@ -214,6 +223,13 @@ class GateReport:
         word = "PASSED" if self.verdict.passed else "FAILED"
         word += " (contract failures bypassed)" if self.verdict.bypassed else ""
         write.write_sep("=", f"gate {word}", green=self.verdict.passed, red=not self.verdict.passed)
+
+    def _title(self):
+        settings = self.settings
+        if not settings.adopt:
+            return settings.target.name
+        sha = settings.expected_sha
+        return f"{settings.target.name}, adoption of {sha[:12] if sha else 'nothing'}"
 
     def pytest_unconfigure(self, config):
         # pytest's own JUnit XML is written by now; scrub it as the second line of defence.

@@ -107,6 +107,12 @@ OPTIONS = (
         metavar="SHA",
     ),
     Option(
+        "adopt",
+        "adopt what already runs: the SHA the target answers now is the expected SHA "
+        "(no --expected-sha; pushed as kind=adopt)",
+        kind="flag",
+    ),
+    Option(
         "prometheus",
         "Prometheus holding the pushed verdicts, read for the previous SHA and --rollback-from",
         ("DRIFTGATE_PROMETHEUS",),
@@ -136,7 +142,7 @@ class GateSettings:
 
     pack: object  # policies.pack.Pack
     target: object  # policies.pack.Target
-    expected_sha: str
+    expected_sha: str | None  # None only while --adopt has not read the target yet
     base_url: str
     urls: dict  # target name -> base URL, overrides applied
     deadline: float = DEFAULT_DEADLINE
@@ -157,11 +163,24 @@ class GateSettings:
     pushgateway: str | None = None
     rollback_from: str | None = None  # the failed SHA a rollback replaces
     prometheus: str | None = None  # the gate's records (with the Pushgateway)
+    # --adopt: expected_sha is None until the target's answer is read (checks.adopt),
+    # then the SHA it runs; `adoption` holds what that read saw.
+    adopt: bool = False
+    adoption: object = None  # checks.adopt.Adoption, once read
 
     @property
     def kind(self):
-        """The verdict's kind label: rollback with --rollback-from, else deploy."""
+        """The verdict's kind label: adopt, rollback with --rollback-from, else deploy."""
+        if self.adopt:
+            return "adopt"
         return "rollback" if self.rollback_from else "deploy"
+
+    @property
+    def groups_to_run(self):
+        """The selected groups, or none when an adoption found no SHA to check against."""
+        if self.adopt and self.expected_sha is None:
+            return frozenset()
+        return self.groups
 
     def secrets(self):
         """The values no output may contain: token, DSN, and the DSN's password."""
@@ -206,7 +225,11 @@ def resolve_settings(raw, environ=None):
     ssh_identity = _existing_file("--ssh-identity", value("ssh-identity"))
     host_spec = value("host") or None
     dsn = environ.get(dsn_env) or None
-    expected_sha = _expected_sha(value("expected-sha"))
+    adopt = _boolean("--adopt", raw.get("adopt"))
+    if adopt:
+        expected_sha = _no_expected_sha(raw, environ, value("rollback-from"))
+    else:
+        expected_sha = _expected_sha(value("expected-sha"))
     prometheus = value("prometheus")
     return GateSettings(
         pack=pack,
@@ -232,6 +255,7 @@ def resolve_settings(raw, environ=None):
         pushgateway=_check_url("--pushgateway", pushgateway) if pushgateway else None,
         rollback_from=_rollback_from(value("rollback-from"), expected_sha),
         prometheus=_check_url("--prometheus", prometheus) if prometheus else None,
+        adopt=adopt,
     )
 
 
@@ -267,6 +291,21 @@ def _expected_sha(raw):
     if sha is None:
         raise SettingsError(f"--expected-sha: not a commit SHA (7 to 40 hex): {str(raw)[:60]!r}")
     return sha
+
+
+def _no_expected_sha(raw, environ, rollback_from):
+    """--adopt reads the SHA from the target: naming one, or a rollback, contradicts it.
+
+    GITHUB_SHA is ignored rather than refused: a runner sets it for every job.
+    """
+    if raw.get("expected-sha") or environ.get("DRIFTGATE_EXPECTED_SHA"):
+        raise SettingsError(
+            "--adopt takes no --expected-sha (or DRIFTGATE_EXPECTED_SHA): "
+            "it adopts the SHA the target answers now"
+        )
+    if rollback_from:
+        raise SettingsError("--adopt and --rollback-from exclude each other")
+    return None
 
 
 def _rollback_from(raw, expected_sha):

@@ -5,7 +5,9 @@ with the expected SHA: one probe, no waiting for it. A target without a
 promotion source passes with a recorded note. A rollback (--rollback-from)
 to a SHA that already passed the gate on this target needs no promotion: the
 gate's records say so (checks.rollback.promotion_waiver); when they cannot be
-read, the message says so and staging is asked as for any deploy.
+read, the message says so and staging is asked as for any deploy. An
+adoption (--adopt) is reported as skipped, waived: the target already ran
+its SHA before the gate was there, so no promotion could have happened.
 """
 
 import pytest
@@ -21,6 +23,11 @@ def test_promotion_source_runs_expected_sha(gate, record_property):
         note = f"{gate.target.name} has no promotion source"
         record_property("promotion", {"source": None, "note": note})
         return
+    if gate.adopt:  # the target ran this SHA before the gate was there: nothing to promote
+        from driftgate.checks.adopt import PROMOTION_WAIVED
+
+        record_property("promotion", {"source": source, "waived": True, "note": PROMOTION_WAIVED})
+        pytest.skip(f"{PROMOTION_WAIVED} on {gate.target.name} ({source} not asked)")
     waiver = None
     if gate.rollback_from:
         from driftgate.checks.rollback import promotion_waiver

@@ -1,6 +1,7 @@
 """`driftgate verify`: the post-deploy gate, as a thin front to the pytest suite.
 
     driftgate verify --target production --expected-sha "$GITHUB_SHA"
+    driftgate verify --target production --adopt  # first rollout: vouch for what runs
 
 The options are the plugin's `--dg-*` options without the prefix (same env
 fallbacks). Settings are validated first, by the plugin's own resolver, so a
