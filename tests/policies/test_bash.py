@@ -105,6 +105,8 @@ def test_function_bodies_are_marked():
         ("curl -f x && echo ok", [False, False]),
         ("set +e\ncurl -f x\nset -e\ncurl -f y", [False, True, True, False]),
         ("set -euo pipefail\ncurl x", [False, False]),
+        ("set +o errexit\ncurl x\nset -o errexit\ncurl y", [False, True, True, False]),
+        ("set -o pipefail\ncurl x", [False, False]),
         ("! curl -f x", [True]),
         ("ssh h 'curl -f x' || true", [True, True, False]),
         ("X=$(curl -f x)", [False]),
@@ -113,6 +115,14 @@ def test_function_bodies_are_marked():
 )
 def test_masked_failures(text, masked):
     assert [c.masked for c in parse_script(text).commands] == masked
+
+
+def test_substituted_commands_are_marked():
+    script = parse_script("TAG=$(git rev-parse HEAD)\ndocker push x:`date` <(ls)")
+    got = [(c.name, c.substituted) for c in script.commands]
+    assert got == [("git", True), ("docker", False), ("date", True), ("ls", True)]
+    [sub] = script.commands[1].words[2].parts[1:]
+    assert sub.script.text == "date"
 
 
 def test_condition_and_pipeline():

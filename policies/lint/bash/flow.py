@@ -120,12 +120,15 @@ def split_lines(parts: list[Part]) -> list[list[Part]]:
     lines: list[list[Part]] = [[]]
     for part in parts:
         if isinstance(part, Literal) and "\n" in part.value:
-            pieces = part.value.split("\n")
-            for number, piece in enumerate(pieces):
+            exact = part.end - part.start == len(part.value)  # offsets per character
+            at = part.start
+            for number, piece in enumerate(part.value.split("\n")):
                 if number:
                     lines.append([])
                 if piece:
-                    lines[-1].append(Literal(piece, part.start, part.end))
+                    end = at + len(piece) if exact else part.end
+                    lines[-1].append(Literal(piece, at if exact else part.start, end))
+                at += len(piece) + 1
         else:
             lines[-1].append(part)
     return [line for line in lines if line]
@@ -139,9 +142,9 @@ def key_value(line: list[Part], file: str) -> OutputWrite | None:
         if "=" in part.value:
             before, _, after = part.value.partition("=")
             key += before
-            rest = ([Literal(after, part.end - len(after), part.end)] if after else []) + line[
-                index + 1 :
-            ]
+            exact = part.end - part.start == len(part.value)
+            after_start = part.end - len(after) if exact else part.start
+            rest = ([Literal(after, after_start, part.end)] if after else []) + line[index + 1 :]
             if not key.strip() or "<<" in key:
                 return None
             value_start = rest[0].start if rest else part.end
@@ -231,7 +234,7 @@ class Resolver:
             elif isinstance(part, CommandSubstitution):
                 out.append(self.substitution(part, hops))
             elif isinstance(part, Variable):
-                value = self.variable(part, hops)
+                value = self.variable(part, min(part.start, before), hops)
                 out += value.parts
                 fallbacks += value.fallbacks
             else:
@@ -263,8 +266,8 @@ class Resolver:
             return Value((Derived("GITHUB_SHA", "full", before),))
         return None
 
-    def variable(self, part: Variable, hops: int) -> Value:
-        value = self.lookup(part.name, part.start, hops)
+    def variable(self, part: Variable, before: int, hops: int) -> Value:
+        value = self.lookup(part.name, before, hops)
         if part.operator in ("-", ":-"):
             if value is not None:
                 return value

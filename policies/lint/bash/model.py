@@ -136,7 +136,8 @@ class Command:
     `condition`: inside an `if`/`while`/`until` test. `pipeline`: (index,
     size) in its pipeline. `function`: the name of the function whose body
     holds it (it runs only when called). `env`: prefix assignments
-    (`A=1 cmd`, `env A=1 cmd`).
+    (`A=1 cmd`, `env A=1 cmd`). `substituted`: it runs inside `$(...)`,
+    backticks or `<(...)`, so its output is data for another command.
     """
 
     words: tuple[Word, ...]
@@ -149,6 +150,7 @@ class Command:
     masked: bool = False
     condition: bool = False
     function: str | None = None
+    substituted: bool = False
 
     @property
     def name(self) -> str | None:

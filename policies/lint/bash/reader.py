@@ -114,13 +114,21 @@ class Reader:
         self.visit(tree.root_node, Context())
         return self.script()
 
-    def script(self, start: int = 0) -> Script:
+    def script(self, first: int = 0, span: tuple[int, int] | None = None) -> Script:
+        """The script read so far, or the part of it inside `span` (char offsets)
+        whose commands start at index `first` (a command substitution)."""
         from .flow import output_writes  # flow reads the finished commands
 
-        commands = tuple(sorted(self.commands[start:], key=lambda c: c.start))
-        assignments = tuple(sorted(self.assignments, key=lambda a: a.start))
+        commands = tuple(sorted(self.commands[first:], key=lambda c: c.start))
+        assignments = sorted(self.assignments, key=lambda a: a.start)
+        text = self.text
+        if span is not None:
+            text = self.text[span[0] : span[1]]
+            low, high = self.outer(span[0]), self.outer(span[1])
+            assignments = [a for a in assignments if low <= a.start < high]
         writes = output_writes(commands)
-        return Script(self.text, commands, assignments, writes, tuple(self.errors), self.complete)
+        errors, complete = tuple(self.errors), self.complete
+        return Script(text, commands, tuple(assignments), writes, errors, complete)
 
     def exhausted(self, node: Node) -> bool:
         """Past the depth or size this reader follows: note where, once."""
@@ -287,14 +295,16 @@ class Reader:
             return [self.expansion(node, start, end, context)]
         if kind == "command_substitution":
             first = len(self.commands)
-            inner = replace(context, masked=context.masked or not context.assigning)
+            masked = context.masked or not context.assigning
+            inner = replace(context, masked=masked, substituted=True, redirects=())
             for child in node.named_children:
                 self.visit(child, inner)
-            script = self.script(first)
+            opening = 1 if self.text.startswith("`", start) else 2  # `...` or $(...)
+            script = self.script(first, (start + opening, end - 1))
             return [CommandSubstitution(script, self.outer(start), self.outer(end))]
         if kind == "process_substitution":
             for child in node.named_children:
-                self.visit(child, replace(context, masked=True))
+                self.visit(child, replace(context, masked=True, substituted=True, redirects=()))
         else:
             self.substitutions(node, context)
         return [Other(self.text[start:end], self.outer(start), self.outer(end))]
@@ -460,14 +470,28 @@ class Reader:
         masked = context.masked or self.errexit_off
         command = Command(
             argv, argv[0].start, argv[-1].end, wrappers, env, redirects,
-            context.pipeline, masked, context.condition, context.function,
+            context.pipeline, masked, context.condition, context.function, context.substituted,
         )  # fmt: skip
         self.commands.append(command)
         if command.name == "set":
-            for flag in command.argv[1:]:
-                if flag and flag[0] in "+-" and ("e" in flag[1:] or flag == "-o errexit"):
+            argv = command.argv
+            for index, flag in enumerate(argv[1:], 1):
+                errexit = argv[index + 1 : index + 2] == ("errexit",) and flag in ("-o", "+o")
+                if flag and flag[0] in "+-" and (errexit or "e" in flag[1:] and "o" != flag[1:]):
                     self.errexit_off = flag[0] == "+"
+        elif command.name == "read":
+            self.read_names(command)
         self.nested(command, context)
+
+    def read_names(self, command: Command) -> None:
+        """`read [-r] [-p prompt] NAME...`: each NAME gets a value the script cannot know."""
+        words, at = command.words, 1
+        while at < len(words) and (words[at].text or "").startswith("-"):
+            takes_value = (words[at].text or "")[-1:] in "adinNptu" and words[at].text != "-r"
+            at += 2 if takes_value and len(words[at].text or "") == 2 else 1
+        for word in words[at:]:
+            if word.text and word.text.isidentifier():
+                self.assignments.append(Assignment(word.text, None, "read", word.start, word.end))
 
     def nested(self, command: Command, context: Context) -> None:
         """Read the scripts this command hands to another shell."""
@@ -475,6 +499,7 @@ class Reader:
             return
         argv = command.words
         inner = Context(context.masked, context.condition, context.function)
+        inner = replace(inner, substituted=context.substituted)
         shell = shell_c_script(argv)
         if shell is not None:
             wrapper = Wrapper(
@@ -590,6 +615,7 @@ class Context:
     redirects: tuple[Redirect, ...] = ()
     wrappers: tuple[Wrapper, ...] = ()
     assigning: bool = False  # in `X=$(...)`, whose failure fails the script
+    substituted: bool = False
 
 
 def parse_script(text: str, max_chars: int = MAX_CHARS, max_nodes: int = MAX_NODES) -> Script:
