@@ -24,6 +24,7 @@ from driftgate.policies.lint.bash import (
         "driftgate.policies.lint.bash",
         "driftgate.policies.lint.bash.forms",
         "driftgate.policies.lint.bash.flow",
+        "driftgate.policies.lint.bash.writes",
     ],
 )
 def test_docstring_examples(name):

@@ -21,7 +21,7 @@ Text(value='sha-', origin=5)
 Derived(source='GITHUB_SHA', form='short7', origin=9)
 """
 
-from .flow import Derived, Expression, Text, Unknown, Value, ValuePart, output_writes, resolve
+from .flow import Derived, Expression, Text, Unknown, Value, ValuePart, resolve
 from .forms import (
     Compose,
     Invocation,
@@ -44,10 +44,14 @@ from .model import (
     Word,
     Wrapper,
 )
-from .reader import MAX_NESTING, MAX_TREE_DEPTH, parse_script
+from .reader import MAX_CHARS, MAX_NESTING, parse_script
+from .source import MAX_NODES, MAX_TREE_DEPTH
+from .writes import output_writes
 
 __all__ = [
+    "MAX_CHARS",
     "MAX_NESTING",
+    "MAX_NODES",
     "MAX_TREE_DEPTH",
     "Assignment",
     "Command",

@@ -1,4 +1,4 @@
-"""Data flow inside one script: `$GITHUB_OUTPUT`/`$GITHUB_ENV` writes, and values of words.
+"""Data flow inside one script: the value of a word.
 
 `resolve(script, word, known)` follows assignments made earlier in the
 script (and values the caller knows, such as the workflow's `env:`) into a
@@ -28,145 +28,13 @@ from .model import (
     CommandSubstitution,
     GitHubExpression,
     Literal,
-    OutputWrite,
     Part,
     Script,
     Variable,
     Word,
 )
 
-OUTPUT_FILES = frozenset({"GITHUB_OUTPUT", "GITHUB_ENV"})
 MAX_HOPS = 32  # assignment chains followed (A=$B, B=$C...)
-
-
-# ------------------------------------------------------------- writes
-
-
-def target_file(word: Word | None) -> str | None:
-    if word is not None and len(word.parts) == 1:
-        part = word.parts[0]
-        if isinstance(part, Variable) and part.operator == "" and part.name in OUTPUT_FILES:
-            return part.name
-    return None
-
-
-def output_writes(commands: tuple[Command, ...]) -> tuple[OutputWrite, ...]:
-    """`key=value` lines written to `$GITHUB_OUTPUT`/`$GITHUB_ENV`, in order.
-
-    Writers: `echo`, `printf` and `cat <<EOF` redirected with `>`/`>>`
-    (also through an enclosing `{ ...; } >> "$GITHUB_OUTPUT"`), and
-    `echo ... | tee -a "$GITHUB_OUTPUT"`.
-    """
-    writes: list[OutputWrite] = []
-    for index, command in enumerate(commands):
-        files = [target_file(r.target) for r in command.redirects if r.operator in (">", ">>")]
-        for file in files:
-            if file is not None:
-                writes += lines_written(command, file)
-        if command.name == "tee" and index and command.pipeline[0] > 0:
-            writer = commands[index - 1]
-            for word in command.words[1:]:
-                file = target_file(word)
-                if file is not None and writer.pipeline[0] == command.pipeline[0] - 1:
-                    writes += lines_written(writer, file)
-    return tuple(writes)
-
-
-PRINTF_ITEM = re.compile(r"%%|%[-+ #0-9.]*[sdiqbu]|\\n|\\t|\\\\")
-
-
-def lines_written(command: Command, file: str) -> list[OutputWrite]:
-    words = command.words
-    parts: list[Part] = []
-    if command.name == "echo":
-        args = list(words[1:])
-        while args and args[0].text in ("-n", "-e", "-E", "-ne", "-en"):
-            args.pop(0)
-        for index, word in enumerate(args):
-            if index:
-                parts.append(Literal(" ", word.start, word.start))
-            parts += word.parts
-    elif command.name == "printf" and len(words) > 1:
-        parts = printf_parts(words[1], words[2:])
-    elif command.name == "cat" or not words:
-        for redirect in command.redirects:
-            if redirect.heredoc is not None:
-                parts = list(redirect.heredoc.parts)
-    return [write for line in split_lines(parts) if (write := key_value(line, file))]
-
-
-def printf_parts(format_word: Word, args: tuple[Word, ...]) -> list[Part]:
-    parts: list[Part] = []
-    queue = list(args)
-    for part in format_word.parts:
-        if not isinstance(part, Literal):
-            parts.append(part)
-            continue
-        at = 0
-        for match in PRINTF_ITEM.finditer(part.value):
-            parts.append(Literal(part.value[at : match.start()], part.start, part.end))
-            item = match.group()
-            if item.startswith("%") and item != "%%":
-                if queue:
-                    parts += queue.pop(0).parts
-            else:
-                parts.append(Literal({"%%": "%", "\\n": "\n", "\\t": "\t"}.get(item, "\\"), 0, 0))
-            at = match.end()
-        parts.append(Literal(part.value[at:], part.start, part.end))
-    return parts
-
-
-def split_lines(parts: list[Part]) -> list[list[Part]]:
-    lines: list[list[Part]] = [[]]
-    for part in parts:
-        if isinstance(part, Literal) and "\n" in part.value:
-            exact = part.end - part.start == len(part.value)  # offsets per character
-            at = part.start
-            for number, piece in enumerate(part.value.split("\n")):
-                if number:
-                    lines.append([])
-                if piece:
-                    end = at + len(piece) if exact else part.end
-                    lines[-1].append(Literal(piece, at if exact else part.start, end))
-                at += len(piece) + 1
-        else:
-            lines[-1].append(part)
-    return [line for line in lines if line]
-
-
-def key_value(line: list[Part], file: str) -> OutputWrite | None:
-    key = ""
-    for index, part in enumerate(line):
-        if not isinstance(part, Literal):
-            return None  # the key is computed: not followed
-        if "=" in part.value:
-            before, _, after = part.value.partition("=")
-            key += before
-            exact = part.end - part.start == len(part.value)
-            after_start = part.end - len(after) if exact else part.start
-            rest = ([Literal(after, after_start, part.end)] if after else []) + line[index + 1 :]
-            if not key.strip() or "<<" in key:
-                return None
-            value_start = rest[0].start if rest else part.end
-            value_end = rest[-1].end if rest else part.end
-            raw = "".join(display(p) for p in rest)
-            value = Word(raw, tuple(rest), value_start, value_end)
-            return OutputWrite(file, key.strip(), value, line[0].start, value_end)
-        key += part.value
-    return None
-
-
-def display(part: Part) -> str:
-    if isinstance(part, Literal):
-        return part.value
-    if isinstance(part, Variable):
-        return "${" + part.name + (part.operator + part.argument if part.operator else "") + "}"
-    if isinstance(part, GitHubExpression):
-        return "${{" + part.source + "}}"
-    return "$(...)" if isinstance(part, CommandSubstitution) else getattr(part, "raw", "?")
-
-
-# ------------------------------------------------------------ resolving
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,30 +150,40 @@ class Resolver:
         return Value((Unknown(part.name, part.start),))
 
     def substitution(self, part: CommandSubstitution, hops: int) -> ValuePart:
+        """`$(git rev-parse --short HEAD)`, `$(echo $GITHUB_SHA | cut -c1-7)`..."""
         commands = part.script.commands
-        unknown = Unknown(part.script.text.strip() or "$()", part.start)
-        if not commands or len(commands) > 2:
-            return unknown
-        first = commands[0]
-        argv = first.argv
-        if len(commands) == 1 and argv[:2] == ("git", "rev-parse") and "HEAD" in argv:
-            short = next((a for a in argv if a and a.startswith("--short")), None)
-            if short is None:
-                return Derived("GITHUB_SHA", "full", part.start)
-            return Derived("GITHUB_SHA", "short" + (short.partition("=")[2] or "7"), part.start)
-        if len(commands) == 1 and argv[:2] == ("git", "log"):
-            for arg in argv:
-                if arg and arg.endswith(("%H", "%h")) and ("format" in arg or "pretty" in arg):
-                    form = "full" if arg.endswith("%H") else "short7"
-                    return Derived("GITHUB_SHA", form, part.start)
-        if len(commands) == 2 and first.name in ("echo", "printf") and len(first.words) >= 2:
-            source = self.parts(first.words[-1].parts, first.words[-1].start, hops + 1)
-            length = cut_length(commands[1])
-            if length and len(source.parts) == 1 and isinstance(source.parts[0], Derived):
-                derived = source.parts[0]
-                if derived.form == "full" or int(derived.form[5:] or 0) > int(length):
-                    return Derived(derived.source, "short" + length, part.start)
-        return unknown
+        form = git_commit_form(commands[0].argv) if len(commands) == 1 else None
+        if form is not None:
+            return Derived("GITHUB_SHA", form, part.start)
+        if len(commands) == 2:
+            shortened = self.shortened(commands[0], commands[1], hops)
+            if shortened is not None:
+                return Derived(shortened.source, shortened.form, part.start)
+        return Unknown(part.script.text.strip() or "$()", part.start)
+
+    def shortened(self, echo: Command, cut: Command, hops: int) -> Derived | None:
+        """`echo $X | cut -c1-N` (or `head -cN`) of a commit-derived X."""
+        length = cut_length(cut)
+        if echo.name not in ("echo", "printf") or len(echo.words) < 2 or length is None:
+            return None
+        source = self.parts(echo.words[-1].parts, echo.words[-1].start, hops + 1).parts
+        if len(source) != 1 or not isinstance(source[0], Derived):
+            return None
+        if source[0].form == "full" or int(source[0].form[5:] or 0) > int(length):
+            return Derived(source[0].source, "short" + length, source[0].origin)
+        return None
+
+
+def git_commit_form(argv: tuple[str | None, ...]) -> str | None:
+    """full/shortN for `git rev-parse [--short[=N]] HEAD` and `git log -1 --format=%H|%h`."""
+    if argv[:2] == ("git", "rev-parse") and "HEAD" in argv:
+        short = next((arg for arg in argv if arg and arg.startswith("--short")), None)
+        return "full" if short is None else "short" + (short.partition("=")[2] or "7")
+    if argv[:2] == ("git", "log"):
+        for arg in argv[2:]:
+            if arg and ("format" in arg or "pretty" in arg) and arg.endswith(("%H", "%h")):
+                return "full" if arg.endswith("%H") else "short7"
+    return None
 
 
 CUT = re.compile(r"-c\s*1?-(\d+)$|-c\s*(\d+)$")

@@ -1,113 +1,39 @@
-"""Reading a script with tree-sitter-bash into the script model.
+"""Reading a script's statements with tree-sitter-bash into the script model.
 
 tree-sitter never fails on bad syntax (it makes ERROR nodes, whose offsets
 go to `Script.errors`); the commands it could read are still listed.
-`${{ }}` spans are masked with same-length `_` runs before parsing (the
-runner substitutes them before the shell sees the script) and come back as
-GitHubExpression parts. Offsets: tree-sitter counts UTF-8 bytes; the model
-counts str characters.
+Scripts handed to another shell (`bash -c`, `ssh host '...'`, heredocs fed
+to a shell) are read by a nested Reader whose offsets map to the top text.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
 
-from ..expressions import find_expressions
 from .model import (
     Assignment,
     Command,
-    CommandSubstitution,
-    GitHubExpression,
     Literal,
-    Other,
-    Part,
     Redirect,
     Script,
-    Variable,
     Word,
     Wrapper,
 )
+from .source import MAX_NODES, Context, ScriptSource
 from .words import gcloud_command, reads_stdin_script, shell_c_script, ssh_remote, unwrap
 
 PARSER = Parser(Language(tree_sitter_bash.language()))
 MAX_NESTING = 8  # scripts inside scripts (`ssh h "bash -c '...'"`)
-MAX_TREE_DEPTH = 150  # syntax nesting followed; deeper is reported as an error
-MAX_NODES = 60_000  # syntax nodes read per script, nested ones included (~0.5 s)
 MAX_CHARS = 256 * 1024  # longer scripts are read up to here (tree-sitter: ~0.5 s per MB)
 DECLARATIONS = frozenset({"export", "local", "declare", "readonly", "typeset"})
-EXPANSION = re.compile(r"(?P<prefix>[#!]?)(?P<name>[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])")
-OPERATORS = (":-", ":=", ":?", ":+", "##", "%%", "//", "/#", "/%", "^^", ",,")
-OPERATORS_1 = ("-", "=", "?", "+", "#", "%", "/", "^", ",", ":", "@")
-UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
-UNESCAPE_DQ = re.compile(r"\\([\"\\$`\n])")
 
 
-def identity(offset: int) -> int:
-    return offset
-
-
-class Reader:
-    """Reads one text; `outer` maps its offsets to those of the top script."""
-
-    def __init__(self, text: str, outer: Callable[[int], int] = identity, nesting: int = 0,
-                 top: str | None = None, budget: list[int] | None = None):  # fmt: skip
-        self.text = text
-        self.budget = [MAX_NODES] if budget is None else budget  # shared with nested readers
-        self.complete = True
-        self.top = text if top is None else top
-        self.outer = outer
-        self.nesting = nesting
-        self.expressions = [e for e in find_expressions(text) if e.closed]
-        self.expression_starts = [e.start for e in self.expressions]
-        masked = text
-        if self.expressions:
-            pieces, at = [], 0
-            for e in self.expressions:
-                pieces += [text[at : e.start], "_" * (e.end - e.start)]
-                at = e.end
-            masked = "".join(pieces) + text[at:]
-        data = masked.encode("utf-8", "surrogatepass")
-        self.data = data
-        # byte offset -> char offset: only non-ASCII characters shift them
-        self.wide_bytes: list[int] = []  # byte offset after each wide character
-        self.wide_extra: list[int] = []  # extra bytes up to and including it
-        if len(data) != len(text):
-            extra = 0
-            for index, char in enumerate(masked):
-                width = len(char.encode("utf-8", "surrogatepass"))
-                if width > 1:
-                    extra += width - 1
-                    self.wide_bytes.append(index + extra + 1)
-                    self.wide_extra.append(extra)
-        if not self.wide_bytes:  # ASCII: bytes are characters
-            self.char = identity
-            if outer is identity:
-                self.pos = identity
-        self.commands: list[Command] = []
-        self.assignments: list[Assignment] = []
-        self.errors: list[int] = []
-        self.depth = 0
-        self.errexit_off = False
-
-    # ------------------------------------------------------------ offsets
-
-    def char(self, byte: int) -> int:
-        found = bisect_right(self.wide_bytes, byte)
-        return byte - (self.wide_extra[found - 1] if found else 0)
-
-    def pos(self, byte: int) -> int:
-        return self.outer(self.char(byte))
-
-    def source(self, node: Node) -> str:
-        return self.text[self.char(node.start_byte) : self.char(node.end_byte)]
-
-    # ------------------------------------------------------------ reading
+class Reader(ScriptSource):
+    """Reads the statements of one text into commands and assignments."""
 
     def read(self) -> Script:
         tree = PARSER.parse(self.data)
@@ -117,7 +43,7 @@ class Reader:
     def script(self, first: int = 0, span: tuple[int, int] | None = None) -> Script:
         """The script read so far, or the part of it inside `span` (char offsets)
         whose commands start at index `first` (a command substitution)."""
-        from .flow import output_writes  # flow reads the finished commands
+        from .writes import output_writes  # flow reads the finished commands
 
         commands = tuple(sorted(self.commands[first:], key=lambda c: c.start))
         assignments = sorted(self.assignments, key=lambda a: a.start)
@@ -130,16 +56,6 @@ class Reader:
         errors, complete = tuple(self.errors), self.complete
         return Script(text, commands, tuple(assignments), writes, errors, complete)
 
-    def exhausted(self, node: Node) -> bool:
-        """Past the depth or size this reader follows: note where, once."""
-        self.budget[0] -= 1
-        if self.depth < MAX_TREE_DEPTH and self.budget[0] >= 0:
-            return False
-        if self.complete:
-            self.errors.append(self.pos(node.start_byte))
-            self.complete = False
-        return True
-
     def visit(self, node: Node, context: Context) -> None:
         if self.exhausted(node):
             return
@@ -150,245 +66,132 @@ class Reader:
             self.depth -= 1
 
     def visit_node(self, node: Node, context: Context) -> None:
-        kind = node.type
-        if kind == "command":
-            self.command(node, context)
-        elif kind == "list":
-            self.list(node, context)
-        elif kind == "pipeline":
-            parts = [child for child in node.named_children if child.type != "comment"]
-            for index, child in enumerate(parts):
-                self.visit(child, replace(context, pipeline=(index, len(parts))))
-        elif kind == "redirected_statement":
-            self.redirected(node, context)
-        elif kind == "negated_command":
-            for child in node.named_children:
-                self.visit(child, replace(context, masked=True))
-        elif kind in ("if_statement", "while_statement", "until_statement", "elif_clause"):
-            for index, child in enumerate(node.children):
-                if child.is_named:
-                    test = node.field_name_for_child(index) == "condition"
-                    self.visit(child, replace(context, condition=True) if test else context)
-        elif kind == "function_definition":
-            name = node.child_by_field_name("name")
-            inner = replace(context, function=self.source(name) if name else "?")
-            for child in node.children_by_field_name("body"):
-                self.visit(child, inner)
-        elif kind == "case_statement":
-            for child in node.named_children:
-                self.visit(child, context)
-        elif kind == "case_item":  # patterns are text, not commands
-            for index, child in enumerate(node.children):
-                if child.is_named and node.field_name_for_child(index) != "value":
-                    self.visit(child, context)
-        elif kind in ("variable_assignment", "variable_assignments"):
-            self.assignment_nodes(node, "assign", context)
-        elif kind == "declaration_command":
-            self.declaration(node, context)
-        elif kind == "for_statement":
-            variable = node.child_by_field_name("variable")
-            if variable is not None:
-                start, end = self.pos(variable.start_byte), self.pos(variable.end_byte)
-                self.assignments.append(Assignment(self.source(variable), None, "for", start, end))
-            for child in node.children_by_field_name("value"):
-                self.parts(child, context)
-            for child in node.children_by_field_name("body"):
-                self.visit(child, context)
-        elif kind in ("word", "string", "raw_string", "concatenation", "expansion"):
-            self.parts(node, context)
-        elif kind in ("comment", "heredoc_body"):
-            pass
-        else:
-            if kind == "ERROR":
-                self.errors.append(self.pos(node.start_byte))
-            for child in node.named_children:
+        statement = STATEMENTS.get(node.type)
+        if statement is not None:
+            statement(self, node, context)
+            return
+        if node.type == "ERROR":
+            self.errors.append(self.pos(node.start_byte))
+        for child in node.named_children:  # program, subshells, groups, bodies...
+            self.visit(child, context)
+
+    def pipeline(self, node: Node, context: Context) -> None:
+        stages = [child for child in node.named_children if child.type != "comment"]
+        for index, child in enumerate(stages):
+            self.visit(child, replace(context, pipeline=(index, len(stages))))
+
+    def negated(self, node: Node, context: Context) -> None:
+        for child in node.named_children:
+            self.visit(child, replace(context, masked=True))
+
+    def conditional(self, node: Node, context: Context) -> None:
+        """if/elif/while/until: the commands of the test are conditions."""
+        for index, child in enumerate(node.children):
+            if child.is_named:
+                test = node.field_name_for_child(index) == "condition"
+                self.visit(child, replace(context, condition=True) if test else context)
+
+    def function(self, node: Node, context: Context) -> None:
+        name = node.child_by_field_name("name")
+        inner = replace(context, function=self.source(name) if name else "?")
+        for child in node.children_by_field_name("body"):
+            self.visit(child, inner)
+
+    def case_item(self, node: Node, context: Context) -> None:
+        """The commands of a case branch; its patterns are text, not commands."""
+        for index, child in enumerate(node.children):
+            if child.is_named and node.field_name_for_child(index) != "value":
                 self.visit(child, context)
 
-    def list(self, node: Node, context: Context) -> None:
-        children = node.children
-        operator = next((c.type for c in children if not c.is_named), "&&")
-        named = [c for c in children if c.is_named]
-        if len(named) != 2 or operator != "||":
-            for child in named:
-                self.visit(child, context)
-            return
-        first = len(self.commands)
-        self.visit(named[0], context)
-        middle = len(self.commands)
-        self.visit(named[1], context)
-        if not any(fails_on_purpose(c) for c in self.commands[middle:]):
-            for index in range(first, middle):
+    def for_loop(self, node: Node, context: Context) -> None:
+        variable = node.child_by_field_name("variable")
+        if variable is not None:
+            start, end = self.pos(variable.start_byte), self.pos(variable.end_byte)
+            self.assignments.append(Assignment(self.source(variable), None, "for", start, end))
+        for child in node.children_by_field_name("value"):
+            self.parts(child, context)
+        for child in node.children_by_field_name("body"):
+            self.visit(child, context)
+
+    def data(self, node: Node, context: Context) -> None:
+        """A word where a statement may stand: only its `$(...)` run."""
+        self.parts(node, context)
+
+    def assign(self, node: Node, context: Context) -> None:
+        self.assignment_nodes(node, "assign", context)
+
+    def nothing(self, node: Node, context: Context) -> None:
+        """Comments, and heredoc bodies read with their redirect."""
+
+    def mask_unless_it_exits(self, left: range, right: range) -> None:
+        """`left || right`: left's failure is masked unless right fails on purpose."""
+        if not any(fails_on_purpose(self.commands[index]) for index in right):
+            for index in left:
                 self.commands[index] = replace(self.commands[index], masked=True)
 
-    # -------------------------------------------------------------- words
-
-    def word(self, node: Node, context: Context) -> Word:
-        start, end = self.char(node.start_byte), self.char(node.end_byte)
-        raw = self.text[start:end]
-        if node.type == "word" and "\\" not in raw and "${{" not in raw:  # most words
-            begin, stop = self.outer(start), self.outer(end)
-            return Word(raw, (Literal(raw, begin, stop),), begin, stop)
-        parts = merge(self.parts(node, context))
-        return Word(raw, parts, self.outer(start), self.outer(end))
-
-    def literal(self, start: int, end: int, unescape: re.Pattern[str] | None) -> list[Part]:
-        """Literal text from char offsets [start, end), `${{ }}` split out."""
-        parts: list[Part] = []
-        found = bisect_right(self.expression_starts, start)
-        if found and self.expressions[found - 1].end > start:
-            found -= 1
-        at = start
-        for e in self.expressions[found:]:
-            if e.start >= end:
-                break
-            parts += self.plain(at, e.start, unescape)
-            ends = self.outer(e.start), self.outer(e.end)
-            parts.append(GitHubExpression(e.source, *ends))
-            at = e.end
-        return parts + self.plain(at, end, unescape)
-
-    def plain(self, start: int, end: int, unescape: re.Pattern[str] | None) -> list[Part]:
-        if start >= end:
-            return []
-        raw = self.text[start:end]
-        value = unescape.sub(r"\1", raw) if unescape and "\\" in raw else raw
-        if unescape is UNESCAPE_DQ:
-            value = value.replace("\\\n", "")
-        return [Literal(value, self.outer(start), self.outer(end))]
-
-    def parts(self, node: Node, context: Context) -> list[Part]:
-        if self.exhausted(node):
-            return [Other(self.source(node), self.pos(node.start_byte), self.pos(node.end_byte))]
-        self.depth += 1
-        try:
-            return self.node_parts(node, context)
-        finally:
-            self.depth -= 1
-
-    def node_parts(self, node: Node, context: Context) -> list[Part]:
-        kind = node.type
-        start, end = self.char(node.start_byte), self.char(node.end_byte)
-        if kind in ("word", "number", "test_operator", "special_variable_name", "variable_name"):
-            return self.literal(start, end, UNESCAPE if kind == "word" else None)
-        if kind == "raw_string":
-            return self.literal(start + 1, end - 1, None)
-        if kind in ("string", "concatenation", "heredoc_body"):
-            parts: list[Part] = []
-            at = start + (1 if kind == "string" else 0)
-            stop = end - (1 if kind == "string" else 0)
-            for child in node.named_children:
-                child_start = self.char(child.start_byte)
-                if child.type in ("string_content", "heredoc_content", "heredoc_end"):
-                    continue
-                unescape = UNESCAPE if kind == "concatenation" else UNESCAPE_DQ
-                if kind == "heredoc_body":
-                    unescape = None
-                parts += self.literal(at, child_start, unescape)
-                parts += self.parts(child, context)
-                at = self.char(child.end_byte)
-            unescape = UNESCAPE if kind == "concatenation" else UNESCAPE_DQ
-            return parts + self.literal(at, stop, None if kind == "heredoc_body" else unescape)
-        if kind == "simple_expansion":
-            name = self.text[start + 1 : end]
-            return [Variable(name, "", "", self.outer(start), self.outer(end))]
-        if kind == "expansion":
-            return [self.expansion(node, start, end, context)]
-        if kind == "command_substitution":
-            first = len(self.commands)
-            masked = context.masked or not context.assigning
-            inner = replace(context, masked=masked, substituted=True, redirects=())
-            for child in node.named_children:
-                self.visit(child, inner)
-            opening = 1 if self.text.startswith("`", start) else 2  # `...` or $(...)
-            script = self.script(first, (start + opening, end - 1))
-            return [CommandSubstitution(script, self.outer(start), self.outer(end))]
-        if kind == "process_substitution":
-            for child in node.named_children:
-                self.visit(child, replace(context, masked=True, substituted=True, redirects=()))
-        else:
-            self.substitutions(node, context)
-        return [Other(self.text[start:end], self.outer(start), self.outer(end))]
-
-    def expansion(self, node: Node, start: int, end: int, context: Context) -> Part:
-        inner = self.text[start + 2 : end - 1]
-        match = EXPANSION.match(inner)
-        if match is None:
-            self.substitutions(node, context)
-            return Other(self.text[start:end], self.outer(start), self.outer(end))
-        rest = inner[match.end() :]
-        operator = next((op for op in OPERATORS if rest.startswith(op)), "")
-        operator = operator or next((op for op in OPERATORS_1 if rest.startswith(op)), "")
-        if match.group("prefix") == "#":
-            operator = "length"
-        argument = rest[len(operator) :] if operator != "length" else ""
-        default: list[Part] = []
-        argument_start = start + 2 + match.end() + len(operator)
-        for child in node.named_children:
-            if self.char(child.start_byte) >= argument_start and child.type != "variable_name":
-                if operator in ("-", ":-", "=", ":=", "+", ":+"):
-                    default += self.parts(child, context)
-                else:
-                    self.substitutions(child, context)
-        span = self.outer(start), self.outer(end)
-        return Variable(match.group("name"), operator, argument, *span, tuple(merge(default)))
-
-    def substitutions(self, node: Node, context: Context) -> None:
-        """Visit the commands of `$(...)` anywhere under a node that is not a command."""
-        for child in node.named_children:
-            if child.type == "command_substitution":
-                self.parts(child, context)
-            elif child.type == "process_substitution":
-                self.parts(child, context)
-            elif child.named_child_count:
-                if not self.exhausted(child):
-                    self.depth += 1
-                    self.substitutions(child, context)
-                    self.depth -= 1
+    def list(self, node: Node, context: Context) -> None:
+        operator = next((c.type for c in node.children if not c.is_named), "&&")
+        named = [c for c in node.named_children if c.type != "comment"]
+        first = middle = len(self.commands)
+        for index, child in enumerate(named):
+            self.visit(child, context)
+            if index == 0:
+                middle = len(self.commands)
+        if operator == "||":
+            self.mask_unless_it_exits(range(first, middle), range(middle, len(self.commands)))
 
     def redirected(self, node: Node, context: Context) -> None:
-        """A statement with redirects. The grammar puts the rest of a heredoc's
-        first line (`cat <<EOF | ssh vm`, `<<EOF >> "$GITHUB_OUTPUT"`,
-        `<<EOF && next`) inside the heredoc redirect: it is read from there."""
+        """A statement with redirects (a heredoc's first line may hold more: see heredoc_line)."""
         redirects: list[Redirect] = []
-        rest: list[tuple[str, Node]] = []  # (operator before it, statement)
+        rest: list[tuple[str, Node]] = []
         for child in node.children_by_field_name("redirect"):
             redirects.append(self.redirect(child, context))
-            if child.type != "heredoc_redirect":
-                continue
-            operator = ""
-            for inner in child.children:
-                if inner.type in ("file_redirect", "herestring_redirect"):
-                    redirects.append(self.redirect(inner, context))
-                elif not inner.is_named:
-                    operator = inner.type
-                elif not inner.type.startswith("heredoc_"):
-                    rest.append((operator, inner))
-        piped = [n for op, n in rest if n.type == "pipeline" and op != "||" and op != "&&"]
-        stages = [c for p in piped for c in p.named_children if c.type != "comment"]
-        size = len(stages) + 1
+            if child.type == "heredoc_redirect":
+                rest += self.heredoc_line(child, context, redirects)
+        stages = [s for op, n in rest if is_pipe(op, n) for s in n.named_children]
+        stages = [stage for stage in stages if stage.type != "comment"]
         body = replace(context, redirects=context.redirects + tuple(redirects))
         if stages:
-            body = replace(body, pipeline=(0, size))
+            body = replace(body, pipeline=(0, len(stages) + 1))
         first = len(self.commands)
         for child in node.children_by_field_name("body"):
             self.visit(child, body)
         middle = len(self.commands)
         heredoc = next((r.heredoc for r in redirects if r.heredoc is not None), None)
         for index, stage in enumerate(stages):
-            self.visit(stage, replace(context, pipeline=(index + 1, size)))
-            if index == 0 and heredoc is not None and middle > first:
-                fed = self.commands[-1] if len(self.commands) > middle else None
-                if self.commands[first].name == "cat" and fed and reads_stdin_script(fed.words):
-                    wrapper = Wrapper("heredoc", fed.words, fed.start, fed.end)
-                    self.nested_read((heredoc,), fed.wrappers + (wrapper,), context)
+            self.visit(stage, replace(context, pipeline=(index + 1, len(stages) + 1)))
+            if index == 0 and heredoc is not None:
+                self.piped_heredoc(heredoc, self.commands[first:middle], context)
         for operator, statement in rest:
-            if statement.type == "pipeline" and statement in piped:
-                continue
-            before = len(self.commands)
-            self.visit(statement, context)
-            if operator == "||" and not any(map(fails_on_purpose, self.commands[before:])):
-                for index in range(first, middle):
-                    self.commands[index] = replace(self.commands[index], masked=True)
+            if not is_pipe(operator, statement):
+                before = len(self.commands)
+                self.visit(statement, context)
+                if operator == "||":
+                    self.mask_unless_it_exits(
+                        range(first, middle), range(before, len(self.commands))
+                    )
+
+    def heredoc_line(self, node: Node, context: Context, redirects: list[Redirect]):
+        """The grammar puts the rest of a heredoc's first line (`cat <<EOF | ssh vm`,
+        `<<EOF >> "$GITHUB_OUTPUT"`, `<<EOF && next`) inside the heredoc redirect:
+        its redirects join `redirects`; (operator, statement) pairs are returned."""
+        rest, operator = [], ""
+        for inner in node.children:
+            if inner.type in ("file_redirect", "herestring_redirect"):
+                redirects.append(self.redirect(inner, context))
+            elif not inner.is_named:
+                operator = inner.type
+            elif not inner.type.startswith("heredoc_"):
+                rest.append((operator, inner))
+        return rest
+
+    def piped_heredoc(self, heredoc: Word, writers: list[Command], context: Context) -> None:
+        """`cat <<EOF | ssh vm`: the heredoc is the script of the shell it is piped to."""
+        fed = self.commands[-1]
+        if writers and writers[0].name == "cat" and fed.pipeline[0] == 1:
+            if reads_stdin_script(fed.words):
+                wrapper = Wrapper("heredoc", fed.words, fed.start, fed.end)
+                self.nested_read((heredoc,), fed.wrappers + (wrapper,), context)
 
     def redirect(self, node: Node, context: Context) -> Redirect:
         start, end = self.pos(node.start_byte), self.pos(node.end_byte)
@@ -404,8 +207,6 @@ class Reader:
             target = named[-1] if named else None
         word = self.word(target, context) if target is not None else None
         return Redirect(operator, word, start, end)
-
-    # ----------------------------------------------------------- commands
 
     def assignment_nodes(self, node: Node, kind: str, context: Context) -> None:
         nodes = node.named_children if node.type == "variable_assignments" else [node]
@@ -583,6 +384,37 @@ def render(words, top_text, prefix: str) -> tuple[str, list[tuple[int, int, bool
     return "".join(pieces), segments or [(0, words[0].start if words else 0, False)]
 
 
+def is_pipe(operator: str, statement: Node) -> bool:
+    """A pipeline right after the heredoc's `<<EOF` continues the heredoc's command."""
+    return statement.type == "pipeline" and operator not in ("&&", "||")
+
+
+STATEMENTS = {
+    "command": Reader.command,
+    "list": Reader.list,
+    "pipeline": Reader.pipeline,
+    "redirected_statement": Reader.redirected,
+    "negated_command": Reader.negated,
+    "if_statement": Reader.conditional,
+    "elif_clause": Reader.conditional,
+    "while_statement": Reader.conditional,
+    "until_statement": Reader.conditional,
+    "function_definition": Reader.function,
+    "case_item": Reader.case_item,
+    "for_statement": Reader.for_loop,
+    "variable_assignment": Reader.assign,
+    "variable_assignments": Reader.assign,
+    "declaration_command": Reader.declaration,
+    "word": Reader.data,
+    "string": Reader.data,
+    "raw_string": Reader.data,
+    "concatenation": Reader.data,
+    "expansion": Reader.data,
+    "comment": Reader.nothing,
+    "heredoc_body": Reader.nothing,
+}
+
+
 def fails_on_purpose(command: Command) -> bool:
     """`exit`/`return` with a non-zero (or no) status, or `false`."""
     if command.name == "false":
@@ -590,32 +422,6 @@ def fails_on_purpose(command: Command) -> bool:
     if command.name in ("exit", "return"):
         return len(command.words) < 2 or command.words[1].text != "0"
     return False
-
-
-def merge(parts: list[Part]) -> tuple[Part, ...]:
-    """Neighbouring literals joined into one."""
-    merged: list[Part] = []
-    for part in parts:
-        last = merged[-1] if merged else None
-        if isinstance(part, Literal) and isinstance(last, Literal) and last.end == part.start:
-            merged[-1] = Literal(last.value + part.value, last.start, part.end)
-        elif not (isinstance(part, Literal) and part.value == ""):
-            merged.append(part)
-    return tuple(merged)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What the syntax around a command says about it."""
-
-    masked: bool = False
-    condition: bool = False
-    function: str | None = None
-    pipeline: tuple[int, int] = (0, 1)
-    redirects: tuple[Redirect, ...] = ()
-    wrappers: tuple[Wrapper, ...] = ()
-    assigning: bool = False  # in `X=$(...)`, whose failure fails the script
-    substituted: bool = False
 
 
 def parse_script(text: str, max_chars: int = MAX_CHARS, max_nodes: int = MAX_NODES) -> Script:
