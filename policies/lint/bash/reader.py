@@ -28,7 +28,7 @@ from .words import gcloud_command, reads_stdin_script, shell_c_script, ssh_remot
 
 PARSER = Parser(Language(tree_sitter_bash.language()))
 MAX_NESTING = 8  # scripts inside scripts (`ssh h "bash -c '...'"`)
-MAX_CHARS = 256 * 1024  # longer scripts are read up to here (tree-sitter: ~0.5 s per MB)
+MAX_CHARS = 128 * 1024  # longer scripts are read up to here (real ones: under 5 KB)
 DECLARATIONS = frozenset({"export", "local", "declare", "readonly", "typeset"})
 
 
@@ -78,22 +78,22 @@ class Reader(ScriptSource):
     def pipeline(self, node: Node, context: Context) -> None:
         stages = [child for child in node.named_children if child.type != "comment"]
         for index, child in enumerate(stages):
-            self.visit(child, replace(context, pipeline=(index, len(stages))))
+            self.visit(child, context._replace(pipeline=(index, len(stages))))
 
     def negated(self, node: Node, context: Context) -> None:
         for child in node.named_children:
-            self.visit(child, replace(context, masked=True))
+            self.visit(child, context._replace(masked=True))
 
     def conditional(self, node: Node, context: Context) -> None:
         """if/elif/while/until: the commands of the test are conditions."""
         for index, child in enumerate(node.children):
             if child.is_named:
                 test = node.field_name_for_child(index) == "condition"
-                self.visit(child, replace(context, condition=True) if test else context)
+                self.visit(child, context._replace(condition=True) if test else context)
 
     def function(self, node: Node, context: Context) -> None:
         name = node.child_by_field_name("name")
-        inner = replace(context, function=self.source(name) if name else "?")
+        inner = context._replace(function=self.source(name) if name else "?")
         for child in node.children_by_field_name("body"):
             self.visit(child, inner)
 
@@ -150,16 +150,16 @@ class Reader(ScriptSource):
                 rest += self.heredoc_line(child, context, redirects)
         stages = [s for op, n in rest if is_pipe(op, n) for s in n.named_children]
         stages = [stage for stage in stages if stage.type != "comment"]
-        body = replace(context, redirects=context.redirects + tuple(redirects))
+        body = context._replace(redirects=context.redirects + tuple(redirects))
         if stages:
-            body = replace(body, pipeline=(0, len(stages) + 1))
+            body = body._replace(pipeline=(0, len(stages) + 1))
         first = len(self.commands)
         for child in node.children_by_field_name("body"):
             self.visit(child, body)
         middle = len(self.commands)
         heredoc = next((r.heredoc for r in redirects if r.heredoc is not None), None)
         for index, stage in enumerate(stages):
-            self.visit(stage, replace(context, pipeline=(index + 1, len(stages) + 1)))
+            self.visit(stage, context._replace(pipeline=(index + 1, len(stages) + 1)))
             if index == 0 and heredoc is not None:
                 self.piped_heredoc(heredoc, self.commands[first:middle], context)
         for operator, statement in rest:
@@ -216,7 +216,7 @@ class Reader(ScriptSource):
             name = child.child_by_field_name("name")
             value = child.child_by_field_name("value")
             start, end = self.pos(child.start_byte), self.pos(child.end_byte)
-            assigning = replace(context, assigning=kind == "assign")
+            assigning = context._replace(assigning=kind == "assign")
             word = self.word(value, assigning) if value is not None else Word("", (), end, end)
             append = any(c.type == "+=" for c in child.children)
             text = self.source(name) if name is not None else "?"
@@ -300,7 +300,7 @@ class Reader(ScriptSource):
             return
         argv = command.words
         inner = Context(context.masked, context.condition, context.function)
-        inner = replace(inner, substituted=context.substituted)
+        inner = inner._replace(substituted=context.substituted)
         shell = shell_c_script(argv)
         if shell is not None:
             wrapper = Wrapper(
@@ -335,7 +335,7 @@ class Reader(ScriptSource):
 
         reader = Reader(text, to_outer, self.nesting + 1, self.top, self.budget)
         reader.read()
-        nested_context = replace(context, wrappers=wrappers)
+        nested_context = context._replace(wrappers=wrappers)
         for command in reader.commands:
             masked = command.masked or nested_context.masked
             self.commands.append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -33,7 +33,7 @@ from .model import (
 )
 
 MAX_TREE_DEPTH = 150  # syntax nesting followed; deeper is reported as an error
-MAX_NODES = 60_000  # syntax nodes read per script, nested ones included (~0.5 s)
+MAX_NODES = 50_000  # syntax nodes read per script, nested ones included (~0.5 s)
 EXPANSION = re.compile(r"(?P<prefix>[#!]?)(?P<name>[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])")
 OPERATORS = (":-", ":=", ":?", ":+", "##", "%%", "//", "/#", "/%", "^^", ",,")
 OPERATORS_1 = ("-", "=", "?", "+", "#", "%", "/", "^", ",", ":", "@")
@@ -45,9 +45,9 @@ def identity(offset: int) -> int:
     return offset
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What the syntax around a command says about it."""
+class Context(NamedTuple):
+    """What the syntax around a command says about it (a NamedTuple: it is
+    copied with one field changed at every pipeline, test and group)."""
 
     masked: bool = False
     condition: bool = False
@@ -204,7 +204,7 @@ class ScriptSource:
         if kind == "command_substitution":
             first = len(self.commands)
             masked = context.masked or not context.assigning
-            inner = replace(context, masked=masked, substituted=True, redirects=())
+            inner = context._replace(masked=masked, substituted=True, redirects=())
             for child in node.named_children:
                 self.visit(child, inner)
             opening = 1 if self.text.startswith("`", start) else 2  # `...` or $(...)
@@ -212,7 +212,7 @@ class ScriptSource:
             return [CommandSubstitution(script, self.outer(start), self.outer(end))]
         if kind == "process_substitution":
             for child in node.named_children:
-                self.visit(child, replace(context, masked=True, substituted=True, redirects=()))
+                self.visit(child, context._replace(masked=True, substituted=True, redirects=()))
         else:
             self.substitutions(node, context)
         return [Other(self.text[start:end], self.outer(start), self.outer(end))]
