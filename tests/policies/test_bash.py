@@ -293,6 +293,11 @@ NESTED = [
         "docker compose up -d",
         ["ssh", "sudo", "shell-c"],
     ),
+    (
+        "ssh vm sudo bash -c \"'docker compose up -d'\"",
+        "docker compose up -d",
+        ["ssh", "sudo", "shell-c"],
+    ),
 ]
 
 
@@ -304,6 +309,17 @@ def test_nested_scripts_keep_outer_positions(text, inner, wrappers):
     ]
     assert text[command.start : command.end] == inner
     assert [w.kind for w in command.wrappers] == wrappers
+
+
+def test_ssh_joins_its_words_as_the_remote_shell_sees_them():
+    # ssh hands `bash -c docker compose up` to the remote shell: bash -c runs `docker` only
+    script = parse_script("ssh vm bash -c 'docker compose up'")
+    assert [(c.name, [w.kind for w in c.wrappers]) for c in script.commands] == [
+        ("ssh", []),
+        ("bash", ["ssh"]),
+        ("docker", ["ssh", "shell-c"]),
+    ]
+    assert script.commands[2].argv == ("docker",)
 
 
 def test_heredoc_not_fed_to_a_shell_is_text():
