@@ -252,6 +252,11 @@ def test_wrappers(text, argv, wrappers):
     assert [w.kind for w in command.wrappers] == wrappers
 
 
+@pytest.mark.parametrize("text", ['sudo "" x', 'env "" x', 'sudo -u "" x', '""', "X= ; echo $X"])
+def test_empty_words(text):
+    assert parse_script(text).commands[-1].name in ("x", "", "echo")
+
+
 def test_sudo_wrapper_keeps_its_words():
     [command] = parse_script("sudo -u catscan docker compose up").commands
     [sudo] = command.wrappers
