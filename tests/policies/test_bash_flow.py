@@ -221,6 +221,18 @@ def test_other_values(script, expected):
     assert value_of(script).parts == expected
 
 
+def test_doubling_values_stay_linear_and_bounded():
+    # each A(i) is twice A(i+1): 2**40 parts if expanded; read each assignment once, cap
+    text = "A40=x\n" + "".join(f'A{i}="$A{i + 1}$A{i + 1}"\n' for i in range(39, -1, -1))
+    [part] = value_of(text + "echo $A0").parts
+    assert part.name == "(value too long)"
+    assert value_of("A2=x\nA1=$A2$A2\nA0=$A1$A1\necho $A0").text == "xxxx"
+
+
+def test_a_cycle_reads_as_unknown():
+    assert value_of("A=$B\nB=$A\nA=$B\necho $A").parts[0].name in ("A", "B")
+
+
 def test_chains_are_bounded():
     text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 100)) + "echo $A99"
     [part] = value_of(text).parts
