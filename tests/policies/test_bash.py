@@ -2,6 +2,7 @@
 
 import doctest
 import importlib
+import random
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from driftgate.policies.lint.bash import (
     compose_invocation,
     docker_invocation,
     parse_script,
+    resolve,
     systemctl_invocation,
 )
 
@@ -469,3 +471,32 @@ def test_long_script_is_cut_and_says_so():
     assert not script.complete
     assert "docker" not in [c.name for c in script.commands]
     assert parse_script("true\n" * 10 + "docker compose up").complete
+
+
+# ------------------------------------------------------------------ fuzzing
+
+SEEDS = [
+    'S="${GITHUB_SHA::7}"\nexport TAG="sha-$S"\necho "tag=$TAG" >> "$GITHUB_OUTPUT"',
+    "ssh -i k vm <<'EOF'\n  sudo -u app docker compose -f c.yml up -d\nEOF\ncurl -f x || true",
+    'for i in $(seq 3); do bash -c "docker push ${{ env.IMAGE }}:$i" | tee log; done',
+    "case $x in a) f() { :; } ;; esac; cat <<EOF | ssh vm\nA=1\nEOF",
+]
+NOISE = list("\"'`$(){}[]\\;|&<>\n#=- ") + ["${{", "}}", "<<EOF\n", "\nEOF\n", "$(", "${X:-"]
+
+
+def test_mutated_scripts_never_raise():
+    chooser = random.Random(20261206)
+    for _ in range(400):
+        text = chooser.choice(SEEDS)
+        for _ in range(chooser.randint(1, 6)):
+            at = chooser.randint(0, len(text))
+            if chooser.random() < 0.6:
+                text = text[:at] + chooser.choice(NOISE) + text[at:]
+            else:
+                text = text[:at] + text[at + chooser.randint(1, 8) :]
+        script = parse_script(text)
+        for command in script.commands:
+            assert 0 <= command.start <= command.end <= len(text)
+            compose_invocation(command)
+            for word in command.words:
+                resolve(script, word)
