@@ -42,8 +42,8 @@ BIN = Path(sys.executable).parent
 SEED = 20260128
 # The lint library without driftgate/cli.py (argument parsing, exit codes).
 LINT_ONLY = (
-    "import sys; from driftgate.policies.lint.linter import lint_paths; "
-    "from driftgate.policies.lint.output import render; "
+    "import sys; from driftgate.lint.runner import lint_paths; "
+    "from driftgate.lint.output import render; "
     "sys.stdout.write(render(lint_paths(sys.argv[1:]), 'text', '0'))"
 )
 

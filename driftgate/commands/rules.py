@@ -24,7 +24,7 @@ def register(subparsers):
 
 def run_rules(args):
     from driftgate.policies.lint import ruledocs
-    from driftgate.policies.lint.meta import all_rules
+    from driftgate.policies.lint.known_rules import all_rules
 
     rules = list(all_rules().values())
     if args.format == "text":
@@ -55,7 +55,7 @@ def run_rules(args):
 
 def run_explain(args):
     from driftgate.policies.lint import ruledocs
-    from driftgate.policies.lint.meta import resolve
+    from driftgate.policies.lint.known_rules import resolve
 
     rule = resolve(args.rule)
     if rule is None:

@@ -3,7 +3,7 @@
 Sections are lines ending in ':' at the docstring's left margin (Rationale,
 Remediation, Accepts / rejects, Bad, Good), their text indented below them.
 
->>> from driftgate.policies.lint.meta import SUPPRESSION_REASON
+>>> from driftgate.policies.lint.known_rules import SUPPRESSION_REASON
 >>> sorted(rule_sections(SUPPRESSION_REASON))
 ['Bad', 'Good', 'Rationale', 'Remediation', 'Summary']
 """

@@ -57,7 +57,7 @@ Good:
 
 import re
 
-from ..lint.gates import Check, failure_problems, verify_arguments, verify_checks
+from ..lint.deploy_checks import Check, failure_problems, verify_arguments, verify_checks
 from ..lint.placement import (
     carries_script,
     commands_after,

@@ -37,7 +37,7 @@ Good:
 
 import re
 
-from ..lint.gates import is_health_fetch, verify_arguments
+from ..lint.deploy_checks import is_health_fetch, verify_arguments
 from ..lint.placement import commands_after, first_up_per_step, unique
 from ..lint.shell import words
 

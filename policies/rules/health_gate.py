@@ -52,7 +52,7 @@ Good:
     ```
 """
 
-from ..lint.gates import health_checks, is_health_fetch
+from ..lint.deploy_checks import health_checks, is_health_fetch
 from ..lint.placement import commands_after, commands_before, unique, up_commands
 from ..lint.workflow import deploy_steps
 

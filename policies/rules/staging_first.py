@@ -53,7 +53,7 @@ Good:
 import re
 from urllib.parse import urlsplit
 
-from ..lint.gates import (
+from ..lint.deploy_checks import (
     COMMIT_SHA,
     Check,
     health_checks,

@@ -7,7 +7,7 @@ must be caught exactly at the lines holding the given markers.
 import shutil
 from pathlib import Path
 
-from driftgate.policies.lint.linter import lint_paths
+from driftgate.lint.runner import lint_paths
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan"
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from lint_samples import CI_WITH_PUSH
+from lint_samples import CI_WITH_PUSH, error_lines
 
 from driftgate.policies.yamlsource import MAX_FILE_BYTES
 
@@ -136,7 +136,7 @@ def test_a_symlink_loop_in_the_workflows_folder_is_one_error(fake_rules, tmp_pat
     _repository_with_a_symlink_loop(tmp_path)
     code, out, err = run_cli("lint", "--format", "text", tmp_path)
     assert code == 2
-    (line,) = err.strip().splitlines()
+    (line,) = error_lines(err)
     loop = tmp_path / ".github" / "workflows" / "loop.yml"
     assert line.startswith(f"driftgate: error: {loop}: cannot read: ")
     assert "symbolic links" in line
@@ -156,7 +156,7 @@ def test_a_symlink_loop_end_to_end(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
-    (line,) = proc.stderr.strip().splitlines()
+    (line,) = error_lines(proc.stderr)
     assert line.startswith("driftgate: error: .github/workflows/loop.yml: cannot read: ")
     assert "Traceback" not in proc.stderr
     assert '"files": 1' in proc.stdout  # ci.yml was linted
@@ -175,7 +175,7 @@ def test_an_unreadable_workflows_folder_is_one_error(fake_rules, repo, run_cli, 
     monkeypatch.setattr(os, "scandir", scandir)
     code, out, err = run_cli("lint", "--format", "text", root)
     assert code == 2
-    (line,) = err.strip().splitlines()
+    (line,) = error_lines(err)
     workflows = root / ".github" / "workflows"
     assert line == f"driftgate: error: {workflows}: cannot read: Permission denied"
     assert "1 file" in out  # the compose file the pack names was still linted

@@ -9,17 +9,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = [
     "driftgate.policies.yamlsource",
-    "driftgate.policies.lint.config",
-    "driftgate.policies.lint.discovery",
+    "driftgate.lint.config",
+    "driftgate.lint.discovery",
     "driftgate.policies.lint.engine",
     "driftgate.policies.lint.finding",
-    "driftgate.policies.lint.linter",
+    "driftgate.lint.runner",
     "driftgate.policies.lint.ruledocs",
     "driftgate.policies.lint.suppressions",
-    "driftgate.policies.lint.output.github",
-    "driftgate.policies.lint.output.json",
-    "driftgate.policies.lint.output.sarif",
-    "driftgate.policies.lint.output.text",
+    "driftgate.lint.output.github",
+    "driftgate.lint.output.json",
+    "driftgate.lint.output.sarif",
+    "driftgate.lint.output.text",
 ]
 
 

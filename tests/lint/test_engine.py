@@ -1,10 +1,10 @@
 """The engine: which rules run on which kind of file, hooks, findings, order, parallel runs."""
 
 import pytest
-from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY
+from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY, lint_file
 
-from driftgate.policies.lint import linter
-from driftgate.policies.lint.engine import lint_file, select_rules
+from driftgate.lint import runner as linter
+from driftgate.policies.lint.engine import select_rules
 from driftgate.policies.lint.finding import Finding
 
 

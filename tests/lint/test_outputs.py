@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 
 from driftgate import __version__
-from driftgate.policies.lint.output import choose
-from driftgate.policies.lint.output.github import escape_data, escape_property
+from driftgate.lint.output import choose
+from driftgate.lint.output.github import escape_data, escape_property
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -86,7 +86,8 @@ def test_json_schema_version_and_fields(golden_run):
     _, out, _ = golden_run("json")
     document = json.loads(out)
     assert document["version"] == 1
-    assert set(document) == {"version", "tool", "findings", "errors", "summary"}
+    assert set(document) == {"version", "tool", "findings", "errors", "unmatched", "summary"}
+    assert document["unmatched"] == []  # every glob of the pack matched a file
     assert set(document["findings"][0]) == {
         "rule_id", "rule_name", "severity", "message", "file", "line", "column",
         "key_path", "remediation", "doc_url",
@@ -103,6 +104,7 @@ def test_json_schema_version_and_fields(golden_run):
         "findings": 6,
         "by_severity": {"error": 4, "warning": 1, "note": 1},
         "errors": 1,
+        "unmatched": 0,
     }
 
 

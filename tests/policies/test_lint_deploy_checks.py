@@ -2,7 +2,7 @@
 
 import pytest
 
-from driftgate.policies.lint.gates import (
+from driftgate.policies.lint.deploy_checks import (
     commit_variables,
     compares_commit,
     health_checks,
@@ -133,7 +133,7 @@ def test_compares_commit(script, compares):
         "driftgate.policies.lint.shell",
         "driftgate.policies.lint.shellwords",
         "driftgate.policies.lint.placement",
-        "driftgate.policies.lint.gates",
+        "driftgate.policies.lint.deploy_checks",
         "driftgate.policies.compose",
         "driftgate.policies.rules.fixed_sleep",
     ],
