@@ -94,7 +94,7 @@ def tag_assignments(workflow, variable):
                 if value.startswith(prefix) and offsets:
                     offset = command.offset_of(offsets[0])
                     spot = Spot(value[len(prefix) :], step, step.job_id, step.run, offset, "")
-                    found.append(_with_path(spot, f"{step.key_path}.run"))
+                    found.append(_with_path(spot, step.script_path))
     return found
 
 
@@ -195,7 +195,7 @@ def _command_uses(step, command):
         return []
     base = len(values) - len(rest)
     compose = compose_subcommand(words(command.text))
-    path = f"{step.key_path}.run"
+    path = step.script_path
 
     def spot(index, value=None):
         offsets = spans[index][1] if index is not None else ()

@@ -18,6 +18,7 @@ from functools import lru_cache, partial
 from itertools import count, repeat
 
 from .shell import compose_subcommand, is_compose_up, parse_script, remote_script_words, words
+from .shellwords import strip_prefixes
 from .violation import flag_at, flag_key, flag_text
 from .workflow import INPUT_REFERENCE, expressions
 
@@ -35,11 +36,13 @@ class Placed(namedtuple("Placed", "step commands index command")):
 
     def flag(self, message, offset=None):
         offset = self.command.offset if offset is None else offset
-        return flag_text(self.step.body["run"], offset, f"{self.step.key_path}.run", message)
+        return flag_text(self.step.run, offset, self.step.script_path, message)
 
     def flag_up(self, message):
-        """Point at the `up` word of a `docker compose ... up` command."""
-        return self.flag(message, self.command.word_offset("up"))
+        """Point at the `up` (or `restart`) word of a command that starts containers."""
+        text = self.command.text
+        word = "up" if " up" in text else "restart"
+        return self.flag(message, self.command.word_offset(word))
 
 
 # Placed(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
@@ -56,11 +59,12 @@ def place(step, commands, index):
 # in its __dict__, so it lives and dies with it): a deploy workflow is walked by a dozen
 # rules, several of them from each `up`.
 class _Facts:
-    __slots__ = ("commands", "ups", "after", "before", "upstream", "commands_around")
+    __slots__ = ("commands", "ups", "restarts", "after", "before", "upstream", "commands_around")
 
     def __init__(self):
         self.commands = {}  # id(step) -> (step, its Placed commands)
         self.ups = None  # the `docker compose ... up` commands
+        self.restarts = None  # the commands restarting containers or their service
         self.after = {}  # id(anchor step) -> (anchor, the steps after it)
         self.before = {}  # id(anchor step) -> (anchor, the steps before it)
         self.upstream = {}  # job id -> ids of the jobs it needs, transitively
@@ -123,10 +127,59 @@ def up_commands(workflow):
     return list(facts.ups)
 
 
-def first_up_per_step(workflow):
-    """The first `up` command of each deploy step (what runs after it covers the others)."""
+def restart_commands(workflow):
+    """Each command that restarts containers or the service running them, placed:
+    `docker restart`, `docker compose restart`, `systemctl restart|reload-or-restart`,
+    `service NAME restart` (sudo and other prefixes allowed)."""
+    facts = _facts(workflow)
+    if facts.restarts is None:
+        facts.restarts = tuple(
+            placed
+            for step in workflow.steps
+            if step.run and "restart" in step.run
+            for placed in step_commands(workflow, step)
+            if is_restart(placed.command.text)
+        )
+    return list(facts.restarts)
+
+
+def is_restart(command_text):
+    """Whether a command restarts containers or a service (see restart_commands).
+
+    >>> is_restart("sudo systemctl restart catscan"), is_restart("echo restart")
+    (True, False)
+    """
+    if "restart" not in command_text:
+        return False
+    found = words(command_text)
+    program, rest = strip_prefixes(found)
+    base = (program or "").rsplit("/", 1)[-1]
+    compose = compose_command(command_text)
+    if compose is not None:
+        return compose[0] == "restart"
+    if base == "docker":
+        sub = [w for w in rest if not w.startswith("-")][:2]
+        return sub[:1] == ["restart"] or sub == ["container", "restart"]
+    if base == "systemctl":
+        sub = [w for w in rest if not w.startswith("-")][:1]
+        return sub in (["restart"], ["reload-or-restart"], ["try-restart"])
+    if base == "service":
+        return rest[1:2] == ["restart"]
+    return False
+
+
+def container_starts(workflow):
+    """The commands that bring containers up or restart them, in workflow order."""
+    order = {id(step): position for position, step in enumerate(workflow.steps)}
+    found = up_commands(workflow) + restart_commands(workflow)
+    return sorted(found, key=lambda p: (order[id(p.step)], p.command.offset))
+
+
+def first_start_per_step(workflow):
+    """The first command of each step that brings containers up or restarts them (what
+    runs after it covers the others)."""
     firsts = {}
-    for placed in up_commands(workflow):
+    for placed in container_starts(workflow):
         firsts.setdefault(placed.step.key_path, placed)
     return list(firsts.values())
 

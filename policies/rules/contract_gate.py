@@ -33,8 +33,11 @@ Accepts / rejects:
       `deploy.contract_bypass_variable`): an `env:` setting it to true, to an
       expression with `|| 'true'` (or `|| true`), or from a dispatch input;
       in run: scripts `VAR=true`, `VAR=${{ inputs.x }}`, `${VAR:-true}`,
-      `${VAR-true}` (true also as 1, yes, on).
-    - Accepted for the bypass: `${{ vars.VAR || 'false' }}`, `${{ vars.VAR }}`,
+      `${VAR-true}` (true also as 1, yes, on), in the commands of the script
+      (nested scripts included).
+    - Accepted for the bypass: words that an `echo` or `printf` prints, comments
+      and heredocs that are not run (`echo "::error::Set VAR=true to bypass"`
+      is text); `${{ vars.VAR || 'false' }}`, `${{ vars.VAR }}`,
       `false`.
 
 Bad:
@@ -64,13 +67,14 @@ from ..lint.placement import (
     commands_before,
     flag_missing,
     input_names,
+    step_commands,
     unique,
     up_commands,
     workflow_commands,
 )
 from ..lint.shell import words
 from ..lint.shellwords import word_spans
-from ..lint.violation import flag_text, flag_value
+from ..lint.violation import flag_value
 
 ID = "DG110"
 NAME = "contract-gate"
@@ -190,10 +194,19 @@ def _bypass_settings(workflow, bypass):
     )
     mentioned = re.compile(name, re.IGNORECASE)
     for step in workflow.steps:
-        if step.run and _mentions(step.run, bypass, mentioned):
-            for match in pattern.finditer(step.run):
+        if not step.run or not _mentions(step.run, bypass, mentioned):
+            continue
+        for placed in step_commands(workflow, step):
+            text = placed.command.text
+            if not _mentions(text, bypass, mentioned) or _is_text_output(text):
+                continue  # words an echo or printf prints are text, not settings
+            for match in pattern.finditer(text):
                 message = f"{bypass} defaults or is set to true (or from an input) in the script"
-                yield flag_text(step.body["run"], match.start(), f"{step.key_path}.run", message)
+                yield placed.flag(message, placed.command.offset_of(match.start()))
+
+
+def _is_text_output(command_text):
+    return (words(command_text)[:1] or [""])[0] in ("echo", "printf")
 
 
 def _mentions(text, name, mentioned):

@@ -14,7 +14,8 @@ Accepts / rejects:
     - Warned, at the `sleep`: a `sleep` with literal durations (`60`, `1m`,
       `1.5m`, `90s`, `1h`, several summed: `sleep 1m 30s`) totalling at least
       the `min_seconds` option (default 30), that runs after a
-      `docker compose ... up` (later in that script, or a later step) and
+      `docker compose ... up` or a restart (`docker restart`, `docker compose
+      restart`, `systemctl restart`; later in that script, or a later step) and
       before a health check (`driftgate verify`, or a curl/wget/httpie of a URL
       holding the pack's health path). Nested scripts count
       (policies/lint/shell.py); so does a long sleep inside a polling loop.
@@ -38,7 +39,7 @@ Good:
 import re
 
 from ..lint.deploy_checks import is_health_fetch, verify_arguments
-from ..lint.placement import commands_after, first_up_per_step, unique
+from ..lint.placement import commands_after, first_start_per_step, unique
 from ..lint.shell import words
 
 ID = "DG113"
@@ -56,7 +57,7 @@ UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 def check_workflow(workflow, context):
     minimum = float(context.options.get("min_seconds", OPTIONS["min_seconds"]))
     violations = []
-    for up in first_up_per_step(workflow):
+    for up in first_start_per_step(workflow):
         commands = commands_after(workflow, up)
         # Only a sleep before the last health check waits for one: find it from the end.
         last_check = next(

@@ -12,9 +12,11 @@ Remediation:
     fallback and no `continue-on-error`.
 
 Accepts / rejects:
-    For each deploy step (a step whose run: script, nested scripts included,
-    runs `docker compose ... up`), a check must run after its last `up`: later
-    in that script, later in the job, or in a job that needs that job.
+    For each deploy step (a step whose script, nested scripts included, runs
+    `docker compose ... up` or restarts the containers: `docker restart`,
+    `docker compose restart`, `systemctl restart`, `service NAME restart`), a
+    check must run after its last such command: later in that script, later in
+    the job, or in a job that needs that job.
     - Accepted: `driftgate verify` (or `python -m driftgate verify`) whose
       groups include `health` (no `--groups`, one listing health, or a literal
       DRIFTGATE_GROUPS in env: that does).
@@ -53,8 +55,7 @@ Good:
 """
 
 from ..lint.deploy_checks import health_checks, is_health_fetch
-from ..lint.placement import commands_after, commands_before, unique, up_commands
-from ..lint.workflow import deploy_steps
+from ..lint.placement import commands_after, commands_before, container_starts, unique
 
 ID = "DG109"
 NAME = "health-gate"
@@ -72,9 +73,10 @@ def check_workflow(workflow, context):
         return is_health_fetch(text, context.pack.health_path)
 
     violations = []
-    ups = up_commands(workflow)
-    for step in deploy_steps(workflow):
-        last_up = [p for p in ups if p.step.key_path == step.key_path][-1]
+    last_per_step = {}
+    for placed in container_starts(workflow):
+        last_per_step[placed.step.key_path] = placed
+    for last_up in last_per_step.values():
         checks = list(health_checks(workflow, commands_after(workflow, last_up), is_fetch))
         if any(not check.problems for check in checks):
             continue

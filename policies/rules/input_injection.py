@@ -11,9 +11,10 @@ Remediation:
     `env: {REASON: ${{ inputs.reason }}}` then `echo "$REASON"`.
 
 Accepts / rejects:
-    Free-text inputs are the `workflow_dispatch` inputs of `type: string` or
-    with no type; choice, boolean, number and environment inputs are not free
-    text. Context and input names compare ignoring case, as GitHub does.
+    Free-text inputs are the `workflow_dispatch` inputs of `type: string`,
+    with no type, or with a type GitHub does not know (`type: text`: failing
+    safe); choice, boolean, number and environment inputs are not free text.
+    Context and input names compare ignoring case, as GitHub does.
     - Rejected, at the `${{` of the expression (its line inside a `run: |`
       block): any `${{ }}` expression that uses a free-text input
       (`inputs.X`, `github.event.inputs.X`, `inputs['X']`, also inside a
@@ -67,7 +68,6 @@ APPLIES_TO = "workflow"
 OPTIONS = {}
 REMEDIATION = 'Pass the input through `env:` and quote it: `"$REASON"`.'
 
-GITHUB_SCRIPT = "actions/github-script"
 # GitHub reads context and property names in any case: `${{ INPUTS.Reason }}` works.
 ANY_CASE_REFERENCE = re.compile(INPUT_REFERENCE.pattern, re.IGNORECASE)
 
@@ -103,12 +103,7 @@ def _references(script):
 
 
 def _scripts(step):
-    """(script text, key path) of a step's `run:` and an actions/github-script `script:`."""
-    if step.run is not None:
-        yield step.run, f"{step.key_path}.run"
-    uses = step.uses
-    with_ = step.body.get("with")
-    if uses and uses.split("@")[0].strip() == GITHUB_SCRIPT and isinstance(with_, dict):
-        script = with_.get("script")
-        if isinstance(script, str):
-            yield script, f"{step.key_path}.with.script"
+    """(script text, key path) of the script a step runs: its `run:` (any shell), or the
+    script input of a catalogued action (an SSH action's `script:`, `actions/github-script`)."""
+    if step.script is not None:
+        yield step.script, step.script_path

@@ -131,7 +131,7 @@ def _latest(workflow):
                 for match in LATEST.finditer(command.text):
                     offset = command.offset_of(match.start(1))
                     message = "an image reference uses `latest`: deploy the commit's tag"
-                    yield flag_text(step.run, offset, f"{step.key_path}.run", message)
+                    yield flag_text(step.run, offset, step.script_path, message)
 
 
 def _untagged(workflow, names):
@@ -148,7 +148,7 @@ def _untagged(workflow, names):
                     continue
                 for offset, ref in _untagged_refs(command, names):
                     message = f"`{ref}` has no tag: docker uses `latest`; deploy the commit's tag"
-                    yield flag_text(run, command.offset_of(offset), f"{step.key_path}.run", message)
+                    yield flag_text(run, command.offset_of(offset), step.script_path, message)
 
 
 def _untagged_refs(command, names):
