@@ -70,7 +70,7 @@ class Resolved:
 
 
 def shape(parts):
-    """The value with its parts named: `sha-{sha7}`, `{sha}`, `{input:tag}`, `{?}`."""
+    """The value with its parts named: `sha-{sha7}`, `{sha}`, `{input.tag}`, `{?}`."""
     out = []
     for part in parts:
         if isinstance(part, str):
@@ -78,7 +78,7 @@ def shape(parts):
         elif isinstance(part, Commit):
             out.append("{sha}" if part.length is None else f"{{sha{part.length}}}")
         elif isinstance(part, Input):
-            out.append(f"{{input:{part.name}}}")
+            out.append(f"{{input.{part.name}}}")
         else:
             out.append("{?}")
     return "".join(out)
@@ -173,6 +173,7 @@ _SHELL_VALUE = re.compile(
        (?:(?P<cut>:0?:(?P<length>\d+))|:?-(?P<default>[^}]*))?\}
     |\$(?P<plain>[A-Za-z_]\w*)
     |\$\((?P<command>[^()]*)\)
+    |(?P<opaque>\$[0-9@*\#?$!-]|\$\{[^}]*\}|\$\()    # positional, special, other forms
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -195,6 +196,8 @@ def resolve_shell(text, lookup, depth=0):
 def _shell_expansion(match, lookup, depth):
     if match.group(0).startswith("${{"):
         return lookup.template(match.group(0), depth)
+    if match.group("opaque"):
+        return unknown(match.group("opaque"))
     name = match.group("braced") or match.group("plain")
     if name:
         found = _variable(name, lookup, depth)

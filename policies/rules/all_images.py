@@ -21,7 +21,12 @@ Accepts / rejects:
       the compose file).
     - Rejected, at the `jobs` key (one finding naming them all): an image
       never built, or never pushed.
-    - Not understood: names behind variables (`$IMAGE/...`, `${{ matrix.image }}`).
+    - Names are resolved by data flow (policies/lint/values.py): a matrix
+      (`${{ matrix.image }}` takes each literal value of `strategy.matrix`
+      and its `include` entries), env and shell variables, step outputs,
+      docker/metadata-action `images:`.
+    - Not seen: names computed at run time (read from a file, a loop over
+      `ls`), a dynamic matrix (`fromJSON(needs.x.outputs.matrix)`).
 
 Bad:
     ```yaml
@@ -54,7 +59,7 @@ Good:
     ```
 """
 
-from ..lint.images import image_uses
+from ..lint.images import image_uses, references, resolve_ref
 from ..lint.placement import flag_missing
 
 ID = "DG204"
@@ -72,7 +77,8 @@ def check_workflow(workflow, context):
         if use.ref is None and isinstance(use.spot.holder, str):
             done[use.action].update(context.pack.images.names)  # compose or bake
         elif use.ref is not None:
-            done[use.action].add(use.name)
+            names = {name for name, _tag in references(resolve_ref(workflow, use))}
+            done[use.action].update(names)
     problems = [
         f"never {verb} `{name}`"
         for name in context.pack.images.names

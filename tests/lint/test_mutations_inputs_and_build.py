@@ -132,12 +132,12 @@ MUTATIONS = [
         ["IMAGE_TAG=latest", "IMAGE_TAG=latest", "jobs:"],
     ),
     (
-        "tag-input",
+        "tag-input",  # the input reaches the tag (an input merely named so does not)
         "DG106",
         DEPLOY,
-        "      reason:\n",
-        "      image_tag:\n        type: string\n      reason:\n",
-        ["image_tag:"],
+        'echo "IMAGE_TAG=sha-${GITHUB_SHA::7}"',
+        "echo \"IMAGE_TAG=${{ inputs.reason || format('sha-{0}', github.sha) }}\"",
+        ["IMAGE_TAG=${{ inputs.reason", "      reason:", "jobs:"],
     ),
     (
         "latest-fallback-on-vm",
