@@ -24,7 +24,6 @@ scripts included), and on the data flow of policies/lint/model.py.
 ('catscan-api', 'sha-{sha7}')
 """
 
-import re
 from collections import namedtuple
 
 from .actions import build_inputs
@@ -164,17 +163,34 @@ def _action_uses(step):
     path = f"{step.key_path}.with.tags"
     refs = []
     if isinstance(tags, str):
-        for match in re.finditer(r"[^\n,]+", tags):  # newline- or comma-separated
-            ref = match.group().strip()
-            if ref:
-                offset = match.start() + len(match.group()) - len(match.group().lstrip())
-                refs.append(Spot(ref, step, step.job_id, tags, offset, path))
+        for start, ref in _tag_entries(tags):
+            refs.append(Spot(ref, step, step.job_id, tags, start, path))
     if not refs:
         key = "tags" if "tags" in with_ else None
         holder, key = (with_, key) if key else (step.body, "uses")
         refs = [Spot("", step, step.job_id, holder, key, path if key == "tags" else "")]
     actions = ("build", "push") if pushes else ("build",)
     return [ImageUse(a, s.value or None, s) for a in actions for s in refs]
+
+
+def _tag_entries(tags):
+    """(offset, reference) of each entry of a `tags:` value: newline- or comma-separated,
+    a comma inside `${{ }}` (`format('{0}/{1}:{2}', ...)`) not separating."""
+    entries, start, depth, index = [], 0, 0, 0
+    while index <= len(tags):
+        if tags.startswith("${{", index):
+            depth, index = depth + 1, index + 3
+            continue
+        if depth and tags.startswith("}}", index):
+            depth, index = depth - 1, index + 2
+            continue
+        if index == len(tags) or (not depth and tags[index] in ",\n"):
+            piece = tags[start:index]
+            if piece.strip():
+                entries.append((start + len(piece) - len(piece.lstrip()), piece.strip()))
+            start = index + 1
+        index += 1
+    return entries
 
 
 def _command_uses(step, command):
