@@ -3,7 +3,7 @@
 A "deploy step" is a step whose run: script runs `docker compose ... up`
 (workflow.deploy_steps). "After" a step means later in the same job, or in a
 job that needs its job (directly or transitively); "before" is the converse.
-A Placed command is one command of a step's parsed run: script, and can flag
+A StepCommand command is one command of a step's parsed run: script, and can flag
 itself at its exact line and column.
 
 >>> from driftgate.policies.yamlsource import parse_yaml
@@ -25,7 +25,7 @@ from .workflow import INPUT_REFERENCE, expressions
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "${{ false }}"})
 
 
-class Placed(namedtuple("Placed", "step commands index command")):
+class StepCommand(namedtuple("StepCommand", "step commands index command")):
     """A command of a step's run: script (commands = the whole parsed script).
 
     step: the workflow.Step; command is commands[index], stored: rules read it hundreds
@@ -45,41 +45,41 @@ class Placed(namedtuple("Placed", "step commands index command")):
         return self.flag(message, self.command.word_offset(word))
 
 
-# Placed(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
+# StepCommand(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
 # of placed commands, so they are built in C (map/zip).
-_new_placed = partial(tuple.__new__, Placed)
+_new_step_command = partial(tuple.__new__, StepCommand)
 
 
 def place(step, commands, index):
-    """The Placed command commands[index] of `step`."""
-    return _new_placed((step, commands, index, commands[index]))
+    """The StepCommand command commands[index] of `step`."""
+    return _new_step_command((step, commands, index, commands[index]))
 
 
 # What the rules ask of one workflow's steps and commands, computed once per Workflow (kept
 # in its __dict__, so it lives and dies with it): a deploy workflow is walked by a dozen
 # rules, several of them from each `up`.
-class _Facts:
+class _WorkflowPlacement:
     __slots__ = ("commands", "ups", "restarts", "after", "before", "upstream", "commands_around")
 
     def __init__(self):
-        self.commands = {}  # id(step) -> (step, its Placed commands)
+        self.commands = {}  # id(step) -> (step, its StepCommand commands)
         self.ups = None  # the `docker compose ... up` commands
         self.restarts = None  # the commands restarting containers or their service
         self.after = {}  # id(anchor step) -> (anchor, the steps after it)
         self.before = {}  # id(anchor step) -> (anchor, the steps before it)
         self.upstream = {}  # job id -> ids of the jobs it needs, transitively
-        # (id(step), index, "after" | "before") -> (step, the Placed commands after/before)
+        # (id(step), index, "after" | "before") -> (step, the StepCommand commands after/before)
         self.commands_around = {}
 
 
-def _facts(workflow):
+def _placement(workflow):
     facts = workflow.__dict__.get("_placement")
     if facts is None:
-        facts = workflow.__dict__["_placement"] = _Facts()
+        facts = workflow.__dict__["_placement"] = _WorkflowPlacement()
     return facts
 
 
-def _cached(cache, step, compute):
+def _per_step(cache, step, compute):
     """cache[id(step)], computed for `step`. The entry holds the step, so its id cannot be
     reused by another object while cached; the identity check makes that plain."""
     entry = cache.get(id(step))
@@ -93,13 +93,13 @@ def _placed_in_step(step):
     if not run:
         return ()
     commands = parse_script(run)
-    return tuple(map(_new_placed, zip(repeat(step), repeat(commands), count(), commands)))
+    return tuple(map(_new_step_command, zip(repeat(step), repeat(commands), count(), commands)))
 
 
 def step_commands(workflow, step):
     """The placed commands of one step's run: script (a tuple, placed once per workflow)."""
-    cache = _facts(workflow).commands
-    entry = cache.get(id(step))  # _cached, inlined: called for every step, many times
+    cache = _placement(workflow).commands
+    entry = cache.get(id(step))  # _per_step, inlined: called for every step, many times
     if entry is None or entry[0] is not step:
         entry = cache[id(step)] = (step, _placed_in_step(step))
     return entry[1]
@@ -115,7 +115,7 @@ def workflow_commands(workflow, steps=None):
 
 def up_commands(workflow):
     """Each `docker compose ... up` command in the workflow, placed."""
-    facts = _facts(workflow)
+    facts = _placement(workflow)
     if facts.ups is None:
         facts.ups = tuple(
             placed
@@ -131,7 +131,7 @@ def restart_commands(workflow):
     """Each command that restarts containers or the service running them, placed:
     `docker restart`, `docker compose restart`, `systemctl restart|reload-or-restart`,
     `service NAME restart` (sudo and other prefixes allowed)."""
-    facts = _facts(workflow)
+    facts = _placement(workflow)
     if facts.restarts is None:
         facts.restarts = tuple(
             placed
@@ -192,15 +192,15 @@ def is_after(workflow, step, anchor):
 
 
 def _upstream_ids(workflow, job_id):
-    upstream = _facts(workflow).upstream
+    upstream = _placement(workflow).upstream
     if job_id not in upstream:
         upstream[job_id] = frozenset(j.id for j in workflow.upstream(workflow.job(job_id)))
     return upstream[job_id]
 
 
 def steps_after(workflow, anchor):
-    found = _cached(
-        _facts(workflow).after,
+    found = _per_step(
+        _placement(workflow).after,
         anchor,
         lambda: tuple(s for s in workflow.steps if is_after(workflow, s, anchor)),
     )
@@ -208,8 +208,8 @@ def steps_after(workflow, anchor):
 
 
 def steps_before(workflow, anchor):
-    found = _cached(
-        _facts(workflow).before,
+    found = _per_step(
+        _placement(workflow).before,
         anchor,
         lambda: tuple(s for s in workflow.steps if is_after(workflow, anchor, s)),
     )
@@ -227,7 +227,7 @@ def commands_before(workflow, placed):
 
 def _commands_around(workflow, placed, side):
     # Cached per anchor: the gate rules (DG109, DG110, DG112, DG113) start from the same `up`.
-    cache, step = _facts(workflow).commands_around, placed.step
+    cache, step = _placement(workflow).commands_around, placed.step
     key = (id(step), placed.index, side)
     entry = cache.get(key)
     if entry is None or entry[0] is not step:

@@ -27,7 +27,7 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 def remote_script_words(command_text):
     """("ssh" | "-c", [(word, its characters' offsets in command_text)]) of a carried script."""
     if "sh" not in command_text:
-        return None  # no ssh, no shell: most commands, spared the word splitting
+        return None  # no ssh, no shell
     spans = without_redirections(word_spans(command_text))
     values = [value for value, _ in spans]
     program, rest = strip_prefixes(values)
@@ -80,7 +80,7 @@ def without_redirections(spans):
         value = span[0]
         if skip:
             skip = False
-        # every redirection operator holds < or >: most words are spared the regex
+        # every redirection operator holds < or >
         elif ("<" not in value and ">" not in value) or not (match := _REDIRECTION.match(value)):
             kept.append(span)
         else:

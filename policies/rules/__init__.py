@@ -4,7 +4,7 @@ Rules engineers: add your module by inserting its import and its tuple entry
 (keep id order); never rewrite this file.
 """
 
-from . import (  # R1: DG101-DG106, DG201-DG204; R2: DG107-DG113, DG401, DG402
+from . import (
     all_images,
     build_trigger,
     confirm_guard,

@@ -1,9 +1,9 @@
 """The build workflow builds and pushes every image the pack names.
 
 Rationale:
-    A deploy pulls every image of the compose file (SPEC section 3:
-    `catscan-api` and `catscan-dashboard`); an image that the build forgets
-    is missing at `docker compose pull` time, or runs stale next to a new one.
+    A deploy pulls every image of the compose file (`catscan-api` and
+    `catscan-dashboard`); an image that the build forgets is missing at
+    `docker compose pull` time, or runs stale next to a new one.
 
 Remediation:
     Build and push each of the pack's images (images.names) with the

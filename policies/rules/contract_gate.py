@@ -1,10 +1,10 @@
 """A post-deploy contract check runs, no input can skip it, its bypass defaults to false.
 
 Rationale:
-    The data contracts are the non-negotiable rules from import to API output
-    (SPEC sections 1 and 5). Versions of the real deploy had an input that
-    let the dispatcher skip the check; ALLOW_CONTRACT_FAILURE is a temporary,
-    audited bypass that must default to false.
+    The data contracts are the non-negotiable rules from import to API output.
+    Versions of the real deploy had an input that let the dispatcher skip the
+    check; ALLOW_CONTRACT_FAILURE is a temporary, audited bypass that must
+    default to false.
 
 Remediation:
     After `docker compose up`, run `driftgate verify` (contracts group on) or

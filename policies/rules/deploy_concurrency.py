@@ -3,7 +3,7 @@
 Rationale:
     With `cancel-in-progress: true`, a second dispatch kills a deploy half
     way through `up --force-recreate`; without a group keyed by the target,
-    two deploys to one VM run at once (SPEC section 4, the January 2026
+    two deploys to one VM run at once (the January 2026
     incident). Deploys to one target must queue.
 
 Remediation:

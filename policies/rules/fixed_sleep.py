@@ -3,8 +3,8 @@
 Rationale:
     The manual's "wait 60 s, then curl" is both too slow (the new container
     usually answers within seconds) and too short (a slow start fails a good
-    deploy), and the old container can still answer after it (SPEC sections
-    1 and 2). A gate that polls until a deadline does neither.
+    deploy), and the old container can still answer after it. A gate that
+    polls until a deadline does neither.
 
 Remediation:
     Remove the sleep; `driftgate verify` polls the health endpoint until the

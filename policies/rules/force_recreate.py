@@ -4,7 +4,7 @@ Rationale:
     Without `--force-recreate`, compose keeps a container whose configuration
     it thinks unchanged, so the old image can keep running after a deploy;
     without `-d` the step blocks on the containers' logs until the job times
-    out (SPEC section 1: `docker compose up -d --force-recreate`).
+    out (the release process: `docker compose up -d --force-recreate`).
 
 Remediation:
     Run `docker compose -f <file> up -d --force-recreate` in the deploy step.

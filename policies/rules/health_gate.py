@@ -2,9 +2,9 @@
 
 Rationale:
     A deploy that never looks, or looks and cannot fail (`curl ... || echo`),
-    reports success while the old SHA, or nothing, answers (SPEC sections 2
-    and 4). Just after `up --force-recreate` the old container can still
-    answer, so the check must compare the deployed SHA with the commit.
+    reports success while the old SHA, or nothing, answers. Just after `up
+    --force-recreate` the old container can still answer, so the check must
+    compare the deployed SHA with the commit.
 
 Remediation:
     Run `driftgate verify --target "$TARGET" --expected-sha "$GITHUB_SHA"`

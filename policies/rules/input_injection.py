@@ -3,7 +3,7 @@
 Rationale:
     GitHub pastes `${{ inputs.reason }}` into the script text before the shell
     runs it, so whoever can dispatch the workflow can run commands in a job
-    that holds production credentials (SPEC section 4: `reason`, a
+    that holds production credentials (in the real deploy workflow, `reason`, a
     wait-seconds input and an `image_tag` input were interpolated so).
 
 Remediation:

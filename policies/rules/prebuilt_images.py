@@ -3,7 +3,7 @@
 Rationale:
     Images built on the VM (`docker-compose build`, `up --build`) are not the
     images the build workflow tested and pushed, and their tag no longer maps
-    to one commit (SPEC section 4). The deploy pulls the `sha-<7 hex>` images
+    to one commit. The deploy pulls the `sha-<7 hex>` images
     the build workflow pushed.
 
 Remediation:
@@ -92,7 +92,7 @@ def _docker_build(found):
     if not found or found[0].rsplit("/", 1)[-1] != "docker":
         return False
     if "build" not in found and "buildx" not in found:
-        return False  # every DOCKER_BUILDS entry holds one: spares most docker commands
+        return False  # every DOCKER_BUILDS entry holds one
     rest = [w for w in found[1:] if not w.startswith("-")]
     return any(rest[: len(build)] == build for build in DOCKER_BUILDS)
 

@@ -2,8 +2,9 @@
 
 Rationale:
     The tag `sha-<7 hex>` built from `GITHUB_SHA` maps the deployed version
-    to exactly one commit (SPEC section 1). A dispatch input that sets the
-    tag (an `image_tag` input, SPEC section 4) deploys anything under any
+    to exactly one commit. A dispatch input that sets the
+    tag (an `image_tag` input, as one real
+    deploy had) deploys anything under any
     commit's name, and `latest` deploys whatever was pushed last.
 
 Remediation:

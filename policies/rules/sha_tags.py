@@ -1,10 +1,9 @@
 """Every pushed image carries the commit's tag (`sha-<7 hex>`), and only that.
 
 Rationale:
-    A deploy pulls `<image>:sha-<7 hex>` built from `GITHUB_SHA` (SPEC
-    section 1). A push without that tag leaves the commit undeployable; a push
-    of `latest` (or of every local tag) publishes an image that compose can
-    silently run (SPEC section 4, "a `latest` tag pushed and usable").
+    A deploy pulls `<image>:sha-<7 hex>` built from `GITHUB_SHA`. A push
+    without that tag leaves the commit undeployable; a push of `latest` (or of
+    every local tag) publishes an image that compose can silently run.
 
 Remediation:
     Set `IMAGE_TAG=sha-${GITHUB_SHA::7}` and push `<registry>/<image>:$IMAGE_TAG`.

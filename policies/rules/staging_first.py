@@ -2,7 +2,7 @@
 
 Rationale:
     The manual's rule is "deploy to staging first, verify, then deploy to
-    production" (SPEC section 1). A production deploy of a commit staging
+    production". A production deploy of a commit staging
     never ran healthy skips the only rehearsal.
 
 Remediation:

@@ -5,7 +5,7 @@ Rationale:
     the pack's targets, never typed free-hand and never production by default
     (one click on "Run workflow" must not deploy production). Binding each
     job's `environment:` to the target makes GitHub apply that environment's
-    protection rules and secrets (SPEC section 1).
+    protection rules and secrets.
 
 Remediation:
     Add a required `target` input (the pack's deploy.target_input) of type
