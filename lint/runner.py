@@ -5,8 +5,10 @@ alias bomb, root not a mapping) becomes one error naming it; the other files
 are still linted. Many files are linted by a pool of worker processes.
 
 >>> report = lint_paths(["examples/catscan"])
->>> report.findings, report.errors, len(report.files), report.unmatched
-((), (), 3, ())
+>>> [f.rule_id for f in report.findings if f.severity == "error"], report.errors
+([], ())
+>>> len(report.files), report.unmatched
+(3, ())
 """
 
 import gc

@@ -3,7 +3,9 @@ violations, apply its suppressions. Pure: the lint runner (driftgate.lint) reads
 
 >>> from pathlib import Path
 >>> text = Path("examples/catscan/.github/workflows/deploy.yml").read_text()
->>> lint_source(text, "deploy.yml", "deploy", default_pack(), RuleSettings(select_rules()))
+>>> settings = RuleSettings(select_rules())
+>>> findings = lint_source(text, "deploy.yml", "deploy", default_pack(), settings)
+>>> [f.rule_id for f in findings if f.severity == "error"]
 []
 """
 

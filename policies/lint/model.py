@@ -89,11 +89,17 @@ class WorkflowModel:
 
 
 class Scope:
-    """Resolves names at one spot: shell variables, `${{ }}` references, templates."""
+    """Resolves names at one spot: shell variables, `${{ }}` references, templates.
 
-    def __init__(self, workflow_model, step, offset):
+    offset: the spot in the step's script (None: its start); an assignment in the
+    command at the spot counts (`IMAGE_TAG=x docker compose up` runs with it), except
+    one whose own value is being resolved (`IMAGE_TAG=$IMAGE_TAG` reads the earlier one).
+    """
+
+    def __init__(self, workflow_model, step, offset, resolving=frozenset()):
         self.model, self.step, self.offset = workflow_model, step, offset
         self.workflow = workflow_model.workflow
+        self.resolving = resolving
 
     def __call__(self, name, depth):
         return self.variable(name, depth)
@@ -105,37 +111,50 @@ class Scope:
         return resolve_shell(text, self, depth)
 
     def variable(self, name, depth=0):
-        """A shell variable's value here: the script's last assignment before the spot,
-        else the env chain, else what an earlier step of the job wrote to $GITHUB_ENV."""
+        """A shell variable's value here: the script's last assignment at or before the
+        spot, else the env chain, else what an earlier step of the job wrote to
+        $GITHUB_ENV."""
         step = self.step
         if step is not None and step.run is not None:
             assignments = self.model.assignments(step)[0]
             for assignment in reversed(assignments):
-                if assignment.name == name and (
-                    self.offset is None or assignment.offset < self.offset
+                if (
+                    assignment.name == name
+                    and (self.offset is None or assignment.offset <= self.offset)
+                    and assignment not in self.resolving
                 ):
-                    inner = Scope(self.model, step, assignment.offset)
+                    inner = Scope(
+                        self.model, step, assignment.offset, self.resolving | {assignment}
+                    )
                     found = inner.shell(assignment.value, depth + 1)
                     return _with_line(found, assignment.line)
         return self.env(name, depth)
 
     def env(self, name, depth=0):
-        """`env.NAME`: the step's, the job's, the workflow's env, then $GITHUB_ENV writes."""
+        """`env.NAME`: the step's env, then what an earlier step of the job wrote to
+        $GITHUB_ENV (it overrides the job's and the workflow's env), then those."""
         step = self.step
         job = self.workflow.job(step.job_id) if step is not None else None
-        holders = [step.body if step else None, job.body if job else None]
-        for holder in [*holders, self.workflow.document]:
-            env = holder.get("env") if isinstance(holder, YamlMap) else None
-            if isinstance(env, YamlMap) and name in env:
-                outer = Scope(self.model, None, None) if holder is self.workflow.document else self
-                found = outer.template(env[name], depth + 1)
-                return _with_line(found, env.value_position(name)[0])
+        found = self._env_of(step.body if step else None, name, self, depth)
+        if found is not None:
+            return found
         if job is not None and step is not None:
             for earlier in reversed(job.steps[: step.index]):
                 for write in reversed(self.model.assignments(earlier)[1]):
                     if write.name == name:
                         found = Scope(self.model, earlier, write.offset).shell(write.value, depth)
                         return _with_line(found, write.line)
+        found = self._env_of(job.body if job else None, name, self, depth)
+        if found is not None:
+            return found
+        return self._env_of(self.workflow.document, name, Scope(self.model, None, None), depth)
+
+    @staticmethod
+    def _env_of(holder, name, where, depth):
+        env = holder.get("env") if isinstance(holder, YamlMap) else None
+        if isinstance(env, YamlMap) and name in env:
+            found = where.template(env[name], depth + 1)
+            return _with_line(found, env.value_position(name)[0])
         return None
 
     def reference(self, parts, depth=0):

@@ -302,3 +302,23 @@ def unique(violations):
             seen.add(key)
             kept.append(violation)
     return kept
+
+
+def runs_on_success(workflow, step):
+    """Whether a step runs when everything before it succeeded: false for one whose `if:`
+    (or its job's) calls only failure() or cancelled(). A check that runs only when
+    something failed gates nothing."""
+    from .expressions import ExpressionError, parse_condition, status_checks
+
+    job = workflow.job(step.job_id)
+    for holder in (step.body, job.body if job else None):
+        condition = holder.get("if") if holder is not None else None
+        if condition is None or isinstance(condition, bool):
+            continue
+        try:
+            checks = status_checks(parse_condition(str(condition)))
+        except ExpressionError:
+            continue
+        if not checks & {"success", "always"}:
+            return False
+    return True

@@ -38,7 +38,8 @@ Accepts / rejects:
     - Rejected, at the fetch: a health fetch with no SHA comparison; at the
       command: `driftgate verify --groups` leaving out health.
     - Rejected, at the `up` word: no check after `up` (a check before it does
-      not count).
+      not count, nor one in a step or job that runs only on failure:
+      `if: failure()`).
     - Not checked: which target a `driftgate verify` names.
 
 Bad:
@@ -55,7 +56,13 @@ Good:
 """
 
 from ..lint.deploy_checks import health_checks, is_health_fetch
-from ..lint.placement import commands_after, commands_before, container_starts, unique
+from ..lint.placement import (
+    commands_after,
+    commands_before,
+    container_starts,
+    runs_on_success,
+    unique,
+)
 
 ID = "DG109"
 NAME = "health-gate"
@@ -77,7 +84,10 @@ def check_workflow(workflow, context):
     for placed in container_starts(workflow):
         last_per_step[placed.step.key_path] = placed
     for last_up in last_per_step.values():
-        checks = list(health_checks(workflow, commands_after(workflow, last_up), is_fetch))
+        after = commands_after(workflow, last_up)
+        if runs_on_success(workflow, last_up.step):  # else a rollback: its checks run on failure
+            after = [c for c in after if runs_on_success(workflow, c.step)]
+        checks = list(health_checks(workflow, after, is_fetch))
         if any(not check.problems for check in checks):
             continue
         if checks:
