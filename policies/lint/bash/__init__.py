@@ -1,0 +1,83 @@
+"""Shell scripts read with tree-sitter-bash: the commands that run, and the data that flows.
+
+`parse_script(text)` builds the model of one script once: `Script.commands`
+(every simple command that runs, in source order, wrappers taken off, with
+commands of `bash -c`, `ssh host '...'`, `gcloud compute ssh --command` and
+heredocs fed to a shell read as nested scripts with offsets in `text`),
+`Script.assignments` and `Script.output_writes`. Text is not code: echo
+arguments, comments, heredocs that are only data and `case` patterns give
+no commands. `resolve(script, word, known)` follows the data flow of a word;
+`compose_invocation`, `docker_invocation` and `systemctl_invocation` read
+the commands a deploy runs.
+
+>>> script = parse_script('TAG="sha-${GITHUB_SHA::7}"\\n'
+...                       'sudo -u app docker push "$REPO:$TAG" || true')
+>>> [(c.name, c.start, c.masked, [w.kind for w in c.wrappers]) for c in script.commands]
+[('docker', 39, True, ['sudo']), ('true', 67, False, [])]
+>>> for part in resolve(script, script.commands[0].words[2]).parts[1:]:
+...     print(part)
+Text(value=':', origin=57)
+Text(value='sha-', origin=5)
+Derived(source='GITHUB_SHA', form='short7', origin=9)
+"""
+
+from .flow import Derived, Expression, Text, Unknown, Value, ValuePart, resolve
+from .forms import (
+    Compose,
+    Invocation,
+    compose_invocation,
+    docker_invocation,
+    systemctl_invocation,
+)
+from .model import (
+    Assignment,
+    Command,
+    CommandSubstitution,
+    GitHubExpression,
+    Literal,
+    Other,
+    OutputWrite,
+    Part,
+    Redirect,
+    Script,
+    Variable,
+    Word,
+    Wrapper,
+)
+from .reader import MAX_CHARS, MAX_NESTING, parse_script
+from .source import MAX_NODES, MAX_TREE_DEPTH
+from .writes import output_writes
+
+__all__ = [
+    "MAX_CHARS",
+    "MAX_NESTING",
+    "MAX_NODES",
+    "MAX_TREE_DEPTH",
+    "Assignment",
+    "Command",
+    "CommandSubstitution",
+    "Compose",
+    "Derived",
+    "Expression",
+    "GitHubExpression",
+    "Invocation",
+    "Literal",
+    "Other",
+    "OutputWrite",
+    "Part",
+    "Redirect",
+    "Script",
+    "Text",
+    "Unknown",
+    "Value",
+    "ValuePart",
+    "Variable",
+    "Word",
+    "Wrapper",
+    "compose_invocation",
+    "docker_invocation",
+    "output_writes",
+    "parse_script",
+    "resolve",
+    "systemctl_invocation",
+]

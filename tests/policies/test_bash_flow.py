@@ -1,0 +1,229 @@
+"""Data flow inside one script: assignments, $GITHUB_OUTPUT/$GITHUB_ENV writes, resolved values."""
+
+import pytest
+
+from driftgate.policies.lint.bash import (
+    Derived,
+    Expression,
+    Text,
+    Unknown,
+    Value,
+    parse_script,
+    resolve,
+)
+
+# ------------------------------------------------------------- assignments
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("NAME=value", [("NAME", "value", "assign")]),
+        ('export IMAGE_TAG="sha-1"', [("IMAGE_TAG", "sha-1", "export")]),
+        ("export A=1 B", [("A", "1", "export"), ("B", None, "export")]),
+        ("local x=1", [("x", "1", "local")]),
+        ("readonly R=2", [("R", "2", "readonly")]),
+        ("declare -r D=3", [("D", "3", "declare")]),
+        ("read -r LINE", [("LINE", None, "read")]),
+        ("read -p 'Tag? ' -t 5 TAG", [("TAG", None, "read")]),
+        ("for f in a b; do :; done", [("f", None, "for")]),
+        ("X=1; X+=2", [("X", "1", "assign"), ("X", "2", "assign")]),
+        ("A=1 B=2", [("A", "1", "assign"), ("B", "2", "assign")]),
+        ('echo "::error::Set ALLOW_CONTRACT_FAILURE=true to bypass"', []),
+        ("printf 'A=%s\\n' 1", []),
+        ("# A=1", []),
+        ("cat <<EOF > f\nA=1\nEOF", []),
+        ("A=1 docker compose up", []),  # a prefix sets A for that command only
+        ("case $x in A=1) :;; esac", []),
+    ],
+)
+def test_assignments(text, expected):
+    got = [
+        (a.name, a.value.text if a.value else None, a.kind) for a in parse_script(text).assignments
+    ]
+    assert got == expected
+
+
+def test_assignment_positions_and_append():
+    text = 'X=1\nexport TAG="sha-$X"\nX+=2'
+    first, tag, append = parse_script(text).assignments
+    assert text[tag.start : tag.end] == 'TAG="sha-$X"'
+    assert text[tag.value.start : tag.value.end] == '"sha-$X"'
+    assert (first.append, append.append) == (False, True)
+
+
+def test_prefix_assignments_stay_on_the_command():
+    [command] = parse_script("A=1 docker compose up").commands
+    assert [(a.name, a.value.text, a.kind) for a in command.env] == [("A", "1", "env")]
+
+
+# ----------------------------------------------------------- output writes
+
+WRITES = [
+    ('echo "short_sha=${GITHUB_SHA::7}" >> "$GITHUB_OUTPUT"', "GITHUB_OUTPUT", "short_sha"),
+    ("echo tag=$TAG >> $GITHUB_OUTPUT", "GITHUB_OUTPUT", "tag"),
+    ('echo "IMAGE=x" >> "${GITHUB_ENV}"', "GITHUB_ENV", "IMAGE"),
+    ("echo 'k=v' > $GITHUB_OUTPUT", "GITHUB_OUTPUT", "k"),
+    ('printf \'tag=%s\\n\' "$TAG" >> "$GITHUB_OUTPUT"', "GITHUB_OUTPUT", "tag"),
+    ('echo "tag=$TAG" | tee -a "$GITHUB_OUTPUT"', "GITHUB_OUTPUT", "tag"),
+    ("echo -n tag=1 >> $GITHUB_OUTPUT", "GITHUB_OUTPUT", "tag"),
+]
+
+
+@pytest.mark.parametrize("text, file, key", WRITES)
+def test_output_writes(text, file, key):
+    [write] = parse_script(text).output_writes
+    assert (write.file, write.key) == (file, key)
+    assert text[write.start : write.start + len(key)] == key
+
+
+def test_output_write_value_positions():
+    text = 'echo "short_sha=${GITHUB_SHA::7}" >> "$GITHUB_OUTPUT"'
+    [write] = parse_script(text).output_writes
+    assert text[write.value.start : write.value.end] == "${GITHUB_SHA::7}"
+    assert (write.start, write.end) == (6, 32)
+
+
+def test_grouped_and_heredoc_writes():
+    text = (
+        '{ echo "a=1"; echo "b=$B"; } >> "$GITHUB_OUTPUT"\n'
+        'cat >> "$GITHUB_OUTPUT" <<EOF\nc=3\nd=${D}\nEOF\n'
+        "cat <<'EOF' >> $GITHUB_ENV\nE=5\nEOF\n"
+    )
+    writes = parse_script(text).output_writes
+    assert [(w.file, w.key, w.value.raw) for w in writes] == [
+        ("GITHUB_OUTPUT", "a", "1"),
+        ("GITHUB_OUTPUT", "b", "${B}"),
+        ("GITHUB_OUTPUT", "c", "3"),
+        ("GITHUB_OUTPUT", "d", "${D}"),
+        ("GITHUB_ENV", "E", "5"),
+    ]
+    assert text[writes[3].start : writes[3].end] == "d=${D}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'echo "x=1" >> notes.txt',
+        'echo "x=1"',
+        'echo "$KEY=1" >> "$GITHUB_OUTPUT"',  # a computed key is not followed
+        'echo "list<<EOF" >> "$GITHUB_OUTPUT"',  # multi-line values: not a key=value line
+        'echo "::set-output name=x::1"',
+        'echo "x=1" >> "$GITHUB_STEP_SUMMARY"',
+    ],
+)
+def test_not_output_writes(text):
+    assert parse_script(text).output_writes == ()
+
+
+def test_writes_inside_an_ssh_heredoc_are_not_this_runner_s():
+    # the remote shell has no $GITHUB_OUTPUT of this job; the write is still read as written
+    text = 'ssh vm <<\'EOF\'\necho "k=v" >> "$GITHUB_OUTPUT"\nEOF'
+    [write] = parse_script(text).output_writes
+    assert text[write.start : write.end] == "k=v"
+
+
+# -------------------------------------------------------------- resolving
+
+
+def value_of(text, known=None):
+    """The value of the last word of the last command (not one inside `$(...)`)."""
+    script = parse_script(text)
+    word = [c for c in script.commands if not c.substituted][-1].words[-1]
+    return resolve(script, word, known)
+
+
+SHA = "GITHUB_SHA"
+
+
+@pytest.mark.parametrize(
+    "script, form",
+    [
+        ("echo $GITHUB_SHA", "full"),
+        ("echo ${GITHUB_SHA::7}", "short7"),
+        ("echo ${GITHUB_SHA:0:7}", "short7"),
+        ("echo ${GITHUB_SHA:0:12}", "short12"),
+        ("echo $(git rev-parse HEAD)", "full"),
+        ("echo $(git rev-parse --short HEAD)", "short7"),
+        ("echo $(git rev-parse --short=8 HEAD)", "short8"),
+        ("echo `git rev-parse --short=7 HEAD`", "short7"),
+        ("echo $(git log -1 --format=%h)", "short7"),
+        ("echo $(echo $GITHUB_SHA | cut -c1-7)", "short7"),
+        ('echo $(echo "$GITHUB_SHA" | head -c7)', "short7"),
+        ("echo $(echo ${GITHUB_SHA} | head -c 7)", "short7"),
+        ("echo ${{ github.sha }}", "full"),
+        ('SHORT_SHA="${GITHUB_SHA::7}"\necho ${SHORT_SHA}', "short7"),
+        ('SHA=$(git rev-parse HEAD)\necho "${SHA:0:7}"', "short7"),
+        ("S=$GITHUB_SHA\nT=$S\necho $T", "full"),
+    ],
+)
+def test_commit_derived_forms(script, form):
+    [part] = value_of(script).parts
+    assert isinstance(part, Derived) and (part.source, part.form) == (SHA, form)
+
+
+def test_tag_from_short_sha_keeps_provenance():
+    text = 'SHORT_SHA="${GITHUB_SHA::7}"\nexport IMAGE_TAG="sha-${SHORT_SHA}"\necho $IMAGE_TAG'
+    value = value_of(text)
+    assert value.parts == (
+        Text("sha-", text.index("sha-")),
+        Derived(SHA, "short7", text.index("${GITHUB_SHA")),
+    )
+    assert value.fallbacks == ()
+
+
+def test_push_of_the_commit_tag():
+    text = 'TAG="sha-${GITHUB_SHA::7}"\ndocker push "$REGISTRY/$IMAGE:$TAG"'
+    value = value_of(text, known={"REGISTRY": "ghcr.io/acme"})
+    assert value.parts == (
+        Text("ghcr.io/acme", -1),
+        Text("/", text.index("/$IMAGE")),
+        Unknown("IMAGE", text.index("$IMAGE")),
+        Text(":", text.index(":$TAG")),
+        Text("sha-", 5),
+        Derived(SHA, "short7", 9),
+    )
+
+
+def test_fallback_default_is_marked():
+    value = value_of('docker push "app:${IMAGE_TAG:-latest}"')
+    assert value.text == "app:latest"
+    assert value.fallbacks == ("IMAGE_TAG",)
+    value = value_of('IMAGE_TAG=v1\ndocker push "app:${IMAGE_TAG:-latest}"')
+    assert (value.text, value.fallbacks) == ("app:v1", ())
+    known = {"IMAGE_TAG": Value((Derived(SHA, "full", -1),))}
+    value = value_of('docker push "app:${IMAGE_TAG:-latest}"', known=known)
+    assert value.parts[1:] == (Derived(SHA, "full", -1),) and value.fallbacks == ()
+
+
+def test_known_values_from_the_workflow():
+    known = {"IMAGE": "api", "TAG": Value((Expression("inputs.tag", 3),))}
+    value = value_of('docker push "$IMAGE:$TAG"', known=known)
+    assert value.parts == (Text("api", -1), Text(":", 19), Expression("inputs.tag", 3))
+
+
+@pytest.mark.parametrize(
+    "script, expected",
+    [
+        ("echo ${{ steps.vars.outputs.tag }}", (Expression("steps.vars.outputs.tag", 5),)),
+        ("echo $(date +%s)", (Unknown("date +%s", 5),)),
+        ("read TAG\necho $TAG", (Unknown("TAG", 5),)),
+        ("echo $TAG\nTAG=later", (Unknown("TAG", 5),)),  # assigned after the use
+        ("A=$A-x\necho $A", (Unknown("A", 2), Text("-x", 4))),
+        ("export TAG\necho $TAG", (Unknown("TAG", 16),)),
+        ("T=v1\nexport T\necho $T", (Text("v1", 2),)),
+        ("X=a\nX+=b\necho $X", (Text("a", 2), Text("b", 7))),
+        ("echo ${X#v}", (Unknown("X", 5),)),
+        ("V=v1.2\necho ${V#v}", (Unknown("V", 12),)),
+    ],
+)
+def test_other_values(script, expected):
+    assert value_of(script).parts == expected
+
+
+def test_chains_are_bounded():
+    text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 100)) + "echo $A99"
+    [part] = value_of(text).parts
+    assert isinstance(part, Unknown)
+    text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 20)) + "echo $A19"
+    assert value_of(text).text == "x"
