@@ -814,6 +814,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="runs of each tool")
     parser.add_argument("--skip-small", action="store_true", help="skip the 9-file timing")
     parser.add_argument("--real-only", action="store_true", help="only the real corpus")
+    parser.add_argument("--skip-real", action="store_true", help="skip the real corpus")
     parser.add_argument(
         "--startup-only", action="store_true", help="only the 9-file timing (no corpus)"
     )
@@ -822,7 +823,8 @@ def main(argv=None):
         print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
         time_small_repo(args.repeat)
         return 0
-    time_real_corpus(args.rounds)
+    if not args.skip_real:
+        time_real_corpus(args.rounds)
     if args.real_only:
         return 0
 
