@@ -13,6 +13,13 @@ Remediation:
     `${{ vars.ALLOW_CONTRACT_FAILURE || 'false' }}`.
 
 Accepts / rejects:
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     - Accepted contract checks, after the last `up` of the workflow (anywhere
       when nothing runs `up`): `driftgate verify` whose groups include
       `contracts` (no `--groups`, or one listing contracts), or a command

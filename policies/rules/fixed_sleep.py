@@ -11,6 +11,13 @@ Remediation:
     expected SHA answers healthy or its `--deadline` passes.
 
 Accepts / rejects:
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     - Warned, at the `sleep`: a `sleep` with literal durations (`60`, `1m`,
       `1.5m`, `90s`, `1h`, several summed: `sleep 1m 30s`) totalling at least
       the `min_seconds` option (default 30), that runs after a

@@ -11,8 +11,13 @@ Remediation:
     and remove every build from the deploy workflow.
 
 Accepts / rejects:
-    Every run: script is read, nested scripts included (ssh heredocs, ssh and
-    `gcloud compute ssh --command` strings, `sh -c`; see policies/lint/shell.py).
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     - Rejected, at the command: `docker build`, `docker buildx build|bake`,
       `docker image build`, `docker compose build`, `docker-compose build`.
     - Rejected, at the `up` word: `docker compose ... up --build`, and an `up`
