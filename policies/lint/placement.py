@@ -307,18 +307,36 @@ def unique(violations):
 def runs_on_success(workflow, step):
     """Whether a step runs when everything before it succeeded: false for one whose `if:`
     (or its job's) calls only failure() or cancelled(). A check that runs only when
-    something failed gates nothing."""
-    from .expressions import ExpressionError, parse_condition, status_checks
+    something failed gates nothing. Decided once per step."""
+    decided = workflow.__dict__.setdefault("_runs_on_success", {})
+    if id(step) not in decided:
+        decided[id(step)] = (step, _runs_on_success(workflow, step))
+    return decided[id(step)][1]
 
+
+def _runs_on_success(workflow, step):
     job = workflow.job(step.job_id)
     for holder in (step.body, job.body if job else None):
-        condition = holder.get("if") if holder is not None else None
-        if condition is None or isinstance(condition, bool):
-            continue
-        try:
-            checks = status_checks(parse_condition(str(condition)))
-        except ExpressionError:
-            continue
-        if not checks & {"success", "always"}:
+        checks = condition_status(holder.get("if") if holder is not None else None)
+        if checks is not None and not checks & {"success", "always"}:
             return False
     return True
+
+
+def condition_status(condition):
+    """What an `if:` waits for (`success`, `failure`, `always`, `cancelled`), or None for
+    no condition or one that does not parse."""
+    if condition is None or isinstance(condition, bool):
+        return None
+    return _condition_status(str(condition))
+
+
+@lru_cache(maxsize=4096)
+def _condition_status(text):
+    # Cached by text: the same few conditions recur on many steps and files.
+    from .expressions import ExpressionError, parse_condition, status_checks
+
+    try:
+        return status_checks(parse_condition(text))
+    except ExpressionError:
+        return None

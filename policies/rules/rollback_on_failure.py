@@ -66,9 +66,14 @@ Good:
 """
 
 from ..lint.deploy_checks import verify_arguments
-from ..lint.expressions import ExpressionError, parse_condition, status_functions
 from ..lint.model import scope
-from ..lint.placement import container_starts, is_after, is_restart, step_commands
+from ..lint.placement import (
+    condition_status,
+    container_starts,
+    is_after,
+    is_restart,
+    step_commands,
+)
 from ..lint.shell import is_compose_up, words
 from ..lint.values import Commit
 
@@ -105,12 +110,8 @@ def _on_failure(workflow, step):
 
 
 def _calls_failure(condition):
-    if condition is None or isinstance(condition, bool):
-        return False
-    try:
-        return "failure" in status_functions(parse_condition(str(condition)))
-    except ExpressionError:
-        return False
+    status = condition_status(condition)
+    return status is not None and "failure" in status
 
 
 def _brings_back(workflow, step, pack):
