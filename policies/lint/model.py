@@ -24,6 +24,7 @@ policies/lint/values.py for what resolves and what stays Unknown.
 ((('sha-', Commit(length=7)),), (6, 7))
 """
 
+import weakref
 from dataclasses import dataclass
 
 from ..yamlsource import YamlList, YamlMap
@@ -70,9 +71,15 @@ def scope(workflow, step, offset=None):
 
 class WorkflowModel:
     def __init__(self, workflow):
-        self.workflow = workflow
+        # A weak reference: the workflow keeps its model, and the model must not keep the
+        # workflow (a cycle outlives its file when the runner turns the cyclic GC off).
+        self._workflow = weakref.ref(workflow)
         self._assignments = {}  # id(step) -> (assignments, env writes, output writes)
         self._matrix = {}
+
+    @property
+    def workflow(self):
+        return self._workflow()
 
     def assignments(self, step):
         """(shell assignments, $GITHUB_ENV writes, $GITHUB_OUTPUT writes) of a step."""
