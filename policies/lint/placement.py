@@ -20,7 +20,7 @@ from itertools import count, repeat
 from .shell import compose_subcommand, is_compose_up, parse_script, remote_script_words, words
 from .shellwords import strip_prefixes
 from .violation import flag_at, flag_key, flag_text
-from .workflow import INPUT_REFERENCE, expressions
+from .workflow import expression_inputs, input_references
 
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "${{ false }}"})
 
@@ -289,8 +289,9 @@ def input_names(text):
     (`inputs.x`, `github.event.inputs.x`, `inputs['x']`)."""
     if not isinstance(text, str):
         return []
-    inners = [inner for _, inner in expressions(text)] if "${{" in text else [text]
-    return [m.group(1) or m.group(2) for inner in inners for m in INPUT_REFERENCE.finditer(inner)]
+    if "${{" not in text:  # a bare `if:` condition is one expression
+        return expression_inputs(text)
+    return [name for _, name in input_references(text)]
 
 
 def unique(violations):

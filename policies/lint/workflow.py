@@ -16,6 +16,15 @@ from functools import cached_property
 
 from ..yamlsource import YamlList, YamlMap, YamlStr
 from .actions import script_input
+from .expressions import (
+    ExpressionError,
+    Index,
+    Literal,
+    find_expressions,
+    parse_expression,
+    references,
+    walk,
+)
 
 # inputs.X, github.event.inputs.X, inputs['X'], github.event.inputs["X"]
 INPUT_REFERENCE = re.compile(
@@ -254,30 +263,65 @@ class Workflow:
 
 
 def expressions(text):
-    """Yield (offset, inner text) of each `${{ ... }}` in a string.
-
-    One pass: an `${{` that is never closed ends the search (no later one can close
-    either), so a file full of unclosed `${{` costs one scan, not one per `${{`.
+    """Yield (offset of `${{`, source) of each closed `${{ ... }}` in a string (the
+    expression finder of policies/lint/expressions: one pass, `}}` inside a string
+    literal does not close).
 
     >>> list(expressions("a ${{ x }} ${{ y"))
     [(2, ' x ')]
     """
-    if not isinstance(text, str):
+    if not isinstance(text, str) or "${{" not in text:
         return
-    position = text.find("${{")
-    while position != -1:
-        end = text.find("}}", position + 3)
-        if end == -1:
-            return
-        yield position, text[position + 3 : end]
-        position = text.find("${{", end + 2)
+    for found in find_expressions(text):
+        if found.closed:
+            yield found.start, found.source
+
+
+INPUTS_CONTEXTS = (("inputs",), ("github", "event", "inputs"))
+
+
+def expression_inputs(source, offset=0):
+    """Names of the dispatch inputs an expression reads (`inputs.x`,
+    `github.event.inputs.x`, `inputs['x']`), parsed; an expression that does not parse
+    falls back to the names it spells (failing safe).
+
+    >>> expression_inputs("inputs.target == 'production' && github.event.inputs['confirm']")
+    ['target', 'confirm']
+    """
+    try:
+        node = parse_expression(source, offset)
+    except ExpressionError:
+        return [m.group(1) or m.group(2) for m in INPUT_REFERENCE.finditer(source)]
+    found = []
+    for reference in references(node):
+        for context in INPUTS_CONTEXTS:
+            if reference.parts[: len(context)] == context and len(reference.parts) > len(context):
+                name = reference.parts[len(context)]
+                if name == "?":  # inputs['x']: the literal index names it
+                    name = _literal_index(node, reference)
+                if name not in (None, "*", "?"):
+                    found.append(name)
+    return found
+
+
+def _literal_index(node, reference):
+    for candidate in walk(node):
+        if (
+            isinstance(candidate, Index)
+            and candidate.start == reference.start
+            and isinstance(candidate.index, Literal)
+            and isinstance(candidate.index.value, str)
+        ):
+            return candidate.index.value
+    return None
 
 
 def input_references(text):
-    """Yield (offset, input name) for every dispatch input used inside an expression."""
-    for start, inner in expressions(text):
-        for ref in INPUT_REFERENCE.finditer(inner):
-            yield start, ref.group(1) or ref.group(2)
+    """Yield (offset of the `${{`, input name) for every dispatch input an expression in
+    `text` reads."""
+    for start, source in expressions(text):
+        for name in expression_inputs(source, start + 3):
+            yield start, name
 
 
 def deploy_steps(workflow):

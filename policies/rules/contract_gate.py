@@ -81,6 +81,7 @@ from ..lint.placement import (
 )
 from ..lint.shell import words
 from ..lint.shellwords import word_spans
+from ..lint.values import Input, Resolved, resolve_template, unknown
 from ..lint.violation import flag_value
 
 ID = "DG110"
@@ -233,13 +234,32 @@ def _bypass_flag(argument):
 
 
 def _bad_value(value):
-    if value is True or re.fullmatch(TRUE, str(value).strip(), re.IGNORECASE):
+    """What is wrong with an `env:` value of the bypass variable, by what it resolves to
+    (policies/lint/values.py): true, `x || 'true'`, or a dispatch input."""
+    if value is True:
         return "is hard-coded true"
-    text = str(value)
-    if re.search(r"\|\|\s*['\"]?true\b", text):
+    resolved = resolve_template(str(value), _InputsOnly())
+    truthy = [c for c in resolved.choices if _is_true(c)]
+    if truthy and len(truthy) == len(resolved.choices):
+        return "is hard-coded true"
+    if truthy:
         return "defaults to true (`|| 'true'`)"
-    if re.search(r"\$\{\{\s*true\s*\}\}", text):
-        return "is hard-coded true"
-    if input_names(text):
+    if resolved.inputs:
         return "is set from a dispatch input"
     return None
+
+
+def _is_true(choice):
+    text = "".join(p for p in choice if isinstance(p, str))
+    return len(choice) == 1 and re.fullmatch(TRUE, text.strip(), re.IGNORECASE) is not None
+
+
+class _InputsOnly:
+    """Resolves only what an `env:` value needs here: inputs; other contexts are unknown."""
+
+    def reference(self, parts, depth=0):
+        if parts[0] == "inputs" and len(parts) == 2:
+            return Resolved(((Input(parts[1]),),))
+        if parts[:3] == ("github", "event", "inputs") and len(parts) == 4:
+            return Resolved(((Input(parts[3]),),))
+        return unknown(".".join(parts))
