@@ -274,18 +274,16 @@ jobs:
 
 
 def test_tests_before_push_knows_the_suites_the_pack_names_by_job():
-    """A job named "Contract and Recovery Tests" runs both suites when the pack says so."""
+    """A job named "Contract and Recovery Tests" runs both suites when the pack says so
+    (the bundled pack names jobs by pattern: `*contract*`, `*recovery*`)."""
     suites = importlib.import_module("driftgate.policies.pack").TestSuite
     document = parse_yaml(NAMED_TEST_JOB, "build-and-push.yml")
     modules = select_rules(["DG202"])
-    by_path = default_pack()  # contract by path; recovery: no `recovery` in any path
+    assert lint_document(document, "build-and-push.yml", "build", default_pack(), modules) == []
+    by_path = default_pack()._replace(
+        test_suites=(suites("contract", ("*contract*",)), suites("recovery", ("*recovery*",)))
+    )
     findings = lint_document(document, "build-and-push.yml", "build", by_path, modules)
     assert [(f.line, f.message) for f in findings] == [
         (14, "job build pushes images before the recovery tests pass")
     ]
-    named = (
-        suites("contract", ("*contract*",), ("contract and recovery tests",)),
-        suites("recovery", (), ("Contract and * Tests",)),
-    )
-    by_job = default_pack()._replace(test_suites=named)
-    assert lint_document(document, "build-and-push.yml", "build", by_job, modules) == []
