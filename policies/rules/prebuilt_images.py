@@ -44,7 +44,7 @@ Good:
     ```
 """
 
-from ..lint.placement import compose_command, steps_before, unique, workflow_commands
+from ..lint.placement import compose_command, unique, workflow_commands
 from ..lint.shell import words
 from ..lint.violation import flag_value
 
@@ -75,22 +75,45 @@ def check_workflow(workflow, context):
     for placed, compose in commands:
         if compose and (compose[0] == "pull" or compose[0] == "up" and _pulls(compose[1])):
             first_pull.setdefault(placed.step.key_path, placed.index)
+    pulled = _PullsBefore(workflow, first_pull)
     for placed, compose in commands:
         if _docker_build(words(placed.command.text)) or (compose and compose[0] == "build"):
             violations.append(placed.flag("the deploy builds images instead of pulling them"))
         elif compose and compose[0] == "up":
             if "--build" in compose[1]:
                 violations.append(placed.flag_up("`up --build` builds images on the deploy"))
-            elif not _pulled_before(workflow, placed, first_pull):
+            elif not pulled.before(placed):
                 message = "containers are brought up without `docker compose pull` first"
                 violations.append(placed.flag_up(message))
     return unique(violations)
 
 
-def _pulled_before(workflow, placed, first_pull):
-    if first_pull.get(placed.step.key_path, placed.index + 1) <= placed.index:
-        return True
-    return any(step.key_path in first_pull for step in steps_before(workflow, placed.step))
+class _PullsBefore:
+    """Whether a pull runs before a command: earlier in its step, in an earlier step of
+    its job, or in a job it needs. Answered from per-job prefixes (linear in the steps)."""
+
+    def __init__(self, workflow, first_pull):
+        self.first_pull = first_pull
+        self.earlier_in_job = {}  # step key path -> a pull in an earlier step of the job
+        self.job_pulls = {}
+        for job in workflow.jobs:
+            seen = False
+            for step in job.steps:
+                self.earlier_in_job[step.key_path] = seen
+                seen = seen or step.key_path in first_pull
+            self.job_pulls[job.id] = seen
+        self.upstream_pulls = {
+            job.id: any(self.job_pulls.get(u.id) for u in workflow.upstream(job))
+            for job in workflow.jobs
+        }
+
+    def before(self, placed):
+        step = placed.step
+        if self.first_pull.get(step.key_path, placed.index + 1) <= placed.index:
+            return True
+        return self.earlier_in_job.get(step.key_path, False) or self.upstream_pulls.get(
+            step.job_id, False
+        )
 
 
 def _docker_build(found):

@@ -198,6 +198,13 @@ HOSTILE = {
     "unclosed-expressions": lambda: _run_script("${{\n" * 90_000),
     "unclosed-heredocs": lambda: _run_script("ssh vm bash -s <<EOF\n" * 60_000),
     "unclosed-quotes": lambda: _run_script('echo "a\n' * 90_000),
+    "unclosed-substitutions": lambda: _run_script("docker compose up $(\n" * 60_000),
+    "one-long-command": lambda: _run_script("docker compose up " + "-d " * 400_000),
+    # 20,000 deploy steps, each with an up, a sleep and a check: the after-up searches
+    "many-steps": lambda: (
+        "on: workflow_dispatch\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+        + "      - run: docker compose up -d && sleep 60 && curl localhost/health\n" * 20_000
+    ),
 }
 
 
