@@ -2,6 +2,7 @@
 
 import doctest
 import importlib
+import random
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from driftgate.policies.lint.bash import (
     compose_invocation,
     docker_invocation,
     parse_script,
+    resolve,
     systemctl_invocation,
 )
 
@@ -252,6 +254,11 @@ def test_wrappers(text, argv, wrappers):
     assert [w.kind for w in command.wrappers] == wrappers
 
 
+@pytest.mark.parametrize("text", ['sudo "" x', 'env "" x', 'sudo -u "" x', '""', "X= ; echo $X"])
+def test_empty_words(text):
+    assert parse_script(text).commands[-1].name in ("x", "", "echo")
+
+
 def test_sudo_wrapper_keeps_its_words():
     [command] = parse_script("sudo -u catscan docker compose up").commands
     [sudo] = command.wrappers
@@ -293,6 +300,11 @@ NESTED = [
         "docker compose up -d",
         ["ssh", "sudo", "shell-c"],
     ),
+    (
+        "ssh vm sudo bash -c \"'docker compose up -d'\"",
+        "docker compose up -d",
+        ["ssh", "sudo", "shell-c"],
+    ),
 ]
 
 
@@ -304,6 +316,17 @@ def test_nested_scripts_keep_outer_positions(text, inner, wrappers):
     ]
     assert text[command.start : command.end] == inner
     assert [w.kind for w in command.wrappers] == wrappers
+
+
+def test_ssh_joins_its_words_as_the_remote_shell_sees_them():
+    # ssh hands `bash -c docker compose up` to the remote shell: bash -c runs `docker` only
+    script = parse_script("ssh vm bash -c 'docker compose up'")
+    assert [(c.name, [w.kind for w in c.wrappers]) for c in script.commands] == [
+        ("ssh", []),
+        ("bash", ["ssh"]),
+        ("docker", ["ssh", "shell-c"]),
+    ]
+    assert script.commands[2].argv == ("docker",)
 
 
 def test_heredoc_not_fed_to_a_shell_is_text():
@@ -448,3 +471,32 @@ def test_long_script_is_cut_and_says_so():
     assert not script.complete
     assert "docker" not in [c.name for c in script.commands]
     assert parse_script("true\n" * 10 + "docker compose up").complete
+
+
+# ------------------------------------------------------------------ fuzzing
+
+SEEDS = [
+    'S="${GITHUB_SHA::7}"\nexport TAG="sha-$S"\necho "tag=$TAG" >> "$GITHUB_OUTPUT"',
+    "ssh -i k vm <<'EOF'\n  sudo -u app docker compose -f c.yml up -d\nEOF\ncurl -f x || true",
+    'for i in $(seq 3); do bash -c "docker push ${{ env.IMAGE }}:$i" | tee log; done',
+    "case $x in a) f() { :; } ;; esac; cat <<EOF | ssh vm\nA=1\nEOF",
+]
+NOISE = list("\"'`$(){}[]\\;|&<>\n#=- ") + ["${{", "}}", "<<EOF\n", "\nEOF\n", "$(", "${X:-"]
+
+
+def test_mutated_scripts_never_raise():
+    chooser = random.Random(20261206)
+    for _ in range(400):
+        text = chooser.choice(SEEDS)
+        for _ in range(chooser.randint(1, 6)):
+            at = chooser.randint(0, len(text))
+            if chooser.random() < 0.6:
+                text = text[:at] + chooser.choice(NOISE) + text[at:]
+            else:
+                text = text[:at] + text[at + chooser.randint(1, 8) :]
+        script = parse_script(text)
+        for command in script.commands:
+            assert 0 <= command.start <= command.end <= len(text)
+            compose_invocation(command)
+            for word in command.words:
+                resolve(script, word)

@@ -221,9 +221,65 @@ def test_other_values(script, expected):
     assert value_of(script).parts == expected
 
 
+def test_doubling_values_stay_linear_and_bounded():
+    # each A(i) is twice A(i+1): 2**40 parts if expanded; read each assignment once, cap
+    text = "A40=x\n" + "".join(f'A{i}="$A{i + 1}$A{i + 1}"\n' for i in range(39, -1, -1))
+    [part] = value_of(text + "echo $A0").parts
+    assert part.name == "(value too long)"
+    assert value_of("A2=x\nA1=$A2$A2\nA0=$A1$A1\necho $A0").text == "xxxx"
+
+
+def test_a_cycle_reads_as_unknown():
+    assert value_of("A=$B\nB=$A\nA=$B\necho $A").parts[0].name in ("A", "B")
+
+
 def test_chains_are_bounded():
     text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 100)) + "echo $A99"
     [part] = value_of(text).parts
     assert isinstance(part, Unknown)
     text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 20)) + "echo $A19"
     assert value_of(text).text == "x"
+
+
+# ------------------------------------------------------- a deploy, end to end
+
+DEPLOY = """\
+set -euo pipefail
+SHORT_SHA="${GITHUB_SHA::7}"
+export IMAGE_TAG="sha-${SHORT_SHA}"
+echo "image_tag=${IMAGE_TAG}" >> "$GITHUB_OUTPUT"
+echo "::notice::Set ALLOW_CONTRACT_FAILURE=true to bypass the contract gate"
+ssh -o StrictHostKeyChecking=no deploy@${{ secrets.VM_HOST }} <<EOF
+  set -e
+  cd /srv/catscan
+  export IMAGE_TAG=${IMAGE_TAG}
+  sudo -u catscan docker compose -f compose.yml -p catscan pull
+  sudo -u catscan docker compose -f compose.yml -p catscan up -d --force-recreate
+EOF
+for i in 1 2 3; do
+  curl -fsS "https://catscan.example/health" || echo "health check failed"
+  sleep 5
+done
+"""
+
+
+def test_a_realistic_deploy_script():
+    script = parse_script(DEPLOY)
+    ups = [c for c in script.commands if c.argv[:2] == ("docker", "compose")]
+    assert [c.argv[-1] for c in ups] == ["pull", "--force-recreate"]
+    for command in ups:
+        assert [w.kind for w in command.wrappers] == ["heredoc", "sudo"]
+        assert command.wrappers[1].words[2].text == "catscan"
+        assert DEPLOY[command.start : command.end].startswith("docker compose -f compose.yml")
+    [curl] = [c for c in script.commands if c.name == "curl"]
+    assert curl.masked and not curl.condition
+    assert "ALLOW_CONTRACT_FAILURE" not in [a.name for a in script.assignments]
+    [write] = script.output_writes
+    tag = resolve(script, write.value)
+    assert tag.parts == (
+        Text("sha-", DEPLOY.index("sha-")),
+        Derived(SHA, "short7", DEPLOY.index("${GITHUB_SHA::7}")),
+    )
+    remote_tag = [a for a in script.assignments if a.name == "IMAGE_TAG"][-1]
+    assert DEPLOY[remote_tag.start : remote_tag.end] == "IMAGE_TAG=${IMAGE_TAG}"
+    assert resolve(script, remote_tag.value).parts[-1].form == "short7"

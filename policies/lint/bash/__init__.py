@@ -8,7 +8,9 @@ heredocs fed to a shell read as nested scripts with offsets in `text`),
 arguments, comments, heredocs that are only data and `case` patterns give
 no commands. `resolve(script, word, known)` follows the data flow of a word;
 `compose_invocation`, `docker_invocation` and `systemctl_invocation` read
-the commands a deploy runs.
+the commands a deploy runs. Work is bounded (MAX_CHARS, MAX_NODES,
+MAX_TREE_DEPTH, MAX_NESTING): past a bound `Script.complete` is False.
+A Script is immutable and costs about 0.3-1 ms to build: cache it per text.
 
 >>> script = parse_script('TAG="sha-${GITHUB_SHA::7}"\\n'
 ...                       'sudo -u app docker push "$REPO:$TAG" || true')

@@ -18,6 +18,7 @@ offset it was written at.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from .model import (
 )
 
 MAX_HOPS = 32  # assignment chains followed (A=$B, B=$C...)
+MAX_PARTS = 256  # a longer value (A=$B$B, B=$C$C...) is Unknown(TOO_LONG)
+TOO_LONG = "(value too long)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +90,16 @@ def resolve(script: Script, word: Word, known: Mapping[str, Value | str] | None 
 
 
 class Resolver:
+    """Resolves words of one script. Each assignment's value is computed once
+    (memo), so `A=$B$B; B=$C$C; ...` stays linear; a cycle reads as Unknown."""
+
     def __init__(self, assignments: tuple[Assignment, ...], known: Mapping[str, Value | str]):
-        self.assignments = assignments
+        self.by_name: dict[str, list[Assignment]] = {}
+        for assignment in assignments:  # already in order of offset
+            self.by_name.setdefault(assignment.name, []).append(assignment)
+        self.starts = {name: [a.start for a in found] for name, found in self.by_name.items()}
         self.known = known
+        self.memo: dict[tuple[str, int], Value] = {}
 
     def parts(self, parts: tuple[Part, ...], before: int, hops: int) -> Value:
         out: list[ValuePart] = []
@@ -103,28 +113,28 @@ class Resolver:
                 out.append(self.substitution(part, hops))
             elif isinstance(part, Variable):
                 value = self.variable(part, min(part.start, before), hops)
+                if value.parts and getattr(value.parts[0], "name", None) == TOO_LONG:
+                    return value
                 out += value.parts
                 fallbacks += value.fallbacks
             else:
                 out.append(Unknown(getattr(part, "raw", "?"), part.start))
+            if len(out) > MAX_PARTS:
+                return Value((Unknown(TOO_LONG, parts[0].start),))
         return Value(join(out), tuple(fallbacks))
 
     def lookup(self, name: str, before: int, hops: int) -> Value | None:
+        """The value of `name` at offset `before`: the last assignment before it."""
         if hops > MAX_HOPS:
             return Value((Unknown(name, before),))
-        for assignment in reversed(self.assignments):
-            if assignment.start >= before or assignment.name != name:
-                continue
-            if assignment.value is None:
-                if assignment.kind in ("read", "for"):
-                    return Value((Unknown(name, assignment.start),))
-                continue  # `export NAME` exports the value set before
-            value = self.parts(assignment.value.parts, assignment.start, hops + 1)
-            if assignment.append:
-                earlier = self.lookup(name, assignment.start, hops + 1)
-                if earlier is not None:
-                    value = Value(join([*earlier.parts, *value.parts]), earlier.fallbacks)
-            return value
+        found = self.by_name.get(name, [])
+        for index in range(bisect_left(self.starts.get(name, []), before) - 1, -1, -1):
+            assignment = found[index]
+            if assignment.value is not None:
+                return self.assigned(assignment, hops)
+            if assignment.kind in ("read", "for"):
+                return Value((Unknown(name, assignment.start),))
+            # `export NAME` exports the value set before
         given = self.known.get(name)
         if isinstance(given, str):
             return Value((Text(given, -1),))
@@ -133,6 +143,18 @@ class Resolver:
         if name == "GITHUB_SHA":
             return Value((Derived("GITHUB_SHA", "full", before),))
         return None
+
+    def assigned(self, assignment: Assignment, hops: int) -> Value:
+        key = (assignment.name, assignment.start)
+        if key not in self.memo:
+            self.memo[key] = Value((Unknown(assignment.name, assignment.start),))  # cycles
+            value = self.parts(assignment.value.parts, assignment.start, hops + 1)
+            if assignment.append:
+                earlier = self.lookup(assignment.name, assignment.start, hops + 1)
+                if earlier is not None:
+                    value = Value(join([*earlier.parts, *value.parts]), earlier.fallbacks)
+            self.memo[key] = value
+        return self.memo[key]
 
     def variable(self, part: Variable, before: int, hops: int) -> Value:
         value = self.lookup(part.name, before, hops)

@@ -301,16 +301,15 @@ class Reader(ScriptSource):
         argv = command.words
         inner = Context(context.masked, context.condition, context.function)
         inner = inner._replace(substituted=context.substituted)
-        shell = shell_c_script(argv)
-        if shell is not None:
-            wrapper = Wrapper(
-                "shell-c", argv[shell[0] : shell[1]], argv[shell[0]].start, argv[shell[1]].end
-            )
-            self.nested_read((argv[shell[1]],), command.wrappers + (wrapper,), inner)
         remote = ssh_remote(argv)
-        if remote is not None and remote[1] < len(argv) and shell is None:
+        shell = shell_c_script(argv)
+        if remote is not None and remote[1] < len(argv):  # a `bash -c` in it is read there
             wrapper = Wrapper("ssh", argv[: remote[1]], argv[0].start, argv[remote[0]].end)
             self.nested_read(argv[remote[1] :], command.wrappers + (wrapper,), inner)
+        elif shell is not None:
+            own = argv[shell[0] : shell[1]]
+            wrapper = Wrapper("shell-c", own, own[0].start, own[-1].end)
+            self.nested_read((argv[shell[1]],), command.wrappers + (wrapper,), inner)
         gcloud = gcloud_command(argv)
         if gcloud is not None and gcloud[1] is not None:
             wrapper = Wrapper(

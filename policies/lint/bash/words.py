@@ -38,7 +38,8 @@ def base(word: Word) -> str | None:
 
 
 def is_assignment_word(word: Word) -> bool:
-    text = word.text or (word.parts[0].value if isinstance(word.parts[0], Literal) else "")
+    first = word.parts[0] if word.parts else None
+    text = word.text or (first.value if isinstance(first, Literal) else "")
     name, equals, _ = text.partition("=")
     return bool(equals) and name.isidentifier()
 
