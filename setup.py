@@ -1,9 +1,10 @@
-"""Map the three top-level rooms into the `driftgate` namespace.
+"""Map the four top-level rooms into the `driftgate` namespace.
 
-policies/, checks/ and monitor/ sit at the top of the repository (the layout
-shows the architecture) but install as driftgate.policies, driftgate.checks
-and driftgate.monitor, so they never collide with another distribution's
-`policies` or `monitor` package. Subpackages are found, not listed.
+policies/, checks/, monitor/ and lint/ sit at the top of the repository (the
+layout shows the architecture) but install as driftgate.policies,
+driftgate.checks, driftgate.monitor and driftgate.lint, so they never collide
+with another distribution's `policies`, `monitor` or `lint` package.
+Subpackages are found, not listed.
 """
 
 from setuptools import find_packages, setup
@@ -13,6 +14,7 @@ ROOMS = {
     "driftgate.policies": "policies",
     "driftgate.checks": "checks",
     "driftgate.monitor": "monitor",
+    "driftgate.lint": "lint",
 }
 
 packages = [

@@ -18,7 +18,14 @@ whole `driftgate lint` of a 9-file repository (the Cat-Scan reference plus six
 ordinary workflows, in a temporary directory), process start-up included, with
 the bytecode cached (as an installed package has it) and without.
 
+The real corpus comes first when it is there: ../shared/corpus/public-workflows.tar.xz
+(6,850 workflow files of four public repositories, see its README), unpacked under
+benchmarks/.real-corpus/ (git-ignored); driftgate and zizmor lint its four repository
+roots in the same run, and the ratio is printed. The generated corpus is the second
+figure.
+
     python benchmarks/lint_bench.py --files 7000
+    python benchmarks/lint_bench.py --real-only --rounds 2  # the real corpus only
     python benchmarks/lint_bench.py --files 500 --skip-small   # quick look
     python benchmarks/lint_bench.py --startup-only --repeat 30  # the 9-file run only
 """
@@ -38,12 +45,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / ".corpus"
+REAL_ARCHIVE = HERE.parent.parent / "shared" / "corpus" / "public-workflows.tar.xz"
+REAL_CORPUS = HERE / ".real-corpus"
 BIN = Path(sys.executable).parent
 SEED = 20260128
 # The lint library without driftgate/cli.py (argument parsing, exit codes).
 LINT_ONLY = (
-    "import sys; from driftgate.policies.lint.linter import lint_paths; "
-    "from driftgate.policies.lint.output import render; "
+    "import sys; from driftgate.lint.runner import lint_paths; "
+    "from driftgate.lint.output import render; "
     "sys.stdout.write(render(lint_paths(sys.argv[1:]), 'text', '0'))"
 )
 
@@ -724,12 +733,88 @@ def time_small_repo(repeat):
     shutil.rmtree(cache_dir, ignore_errors=True)
 
 
+def real_corpus_roots():
+    """The unpacked real corpus's repository roots (unpacked once), or [] without it."""
+    if not REAL_ARCHIVE.is_file():
+        return []
+    stamp = REAL_CORPUS / ".unpacked"
+    if not stamp.exists():
+        shutil.rmtree(REAL_CORPUS, ignore_errors=True)
+        REAL_CORPUS.mkdir(parents=True)
+        subprocess.run(["tar", "-xJf", str(REAL_ARCHIVE), "-C", str(REAL_CORPUS)], check=True)
+        stamp.touch()
+    return sorted(p for p in REAL_CORPUS.iterdir() if p.is_dir())
+
+
+def set_aside_what_zizmor_cannot_load(roots, zizmor):
+    """zizmor stops at the first workflow it cannot load (exit 1, "failed to load
+    file://..."), auditing nothing after it. Move each such file out of the corpus
+    (to .real-corpus-set-aside/), so that both tools lint the same files; return them."""
+    aside = REAL_CORPUS.parent / ".real-corpus-set-aside"
+    moved = (
+        sorted(str(p.relative_to(aside)) for p in aside.rglob("*.y*ml")) if aside.exists() else []
+    )
+    for root in roots:
+        while True:
+            done = subprocess.run(
+                [zizmor, "--offline", "--no-progress", "--format", "plain", root.name],
+                cwd=REAL_CORPUS,
+                capture_output=True,
+                text=True,
+            )
+            found = re.search(r"failed to load file://(\S+) as workflow", done.stderr)
+            if done.returncode != 1 or not found:
+                break
+            target = aside / found.group(1)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(REAL_CORPUS / found.group(1), target)
+            moved.append(found.group(1))
+    return moved
+
+
+def time_real_corpus(rounds):
+    """driftgate and zizmor --offline on the real corpus: wall, CPU, peak memory, ratio."""
+    roots = real_corpus_roots()
+    if not roots:
+        print(f"real corpus: {REAL_ARCHIVE} not found, skipped")
+        return
+    zizmor = shutil.which("zizmor", path=str(BIN)) or shutil.which("zizmor")
+    if zizmor:
+        aside = set_aside_what_zizmor_cannot_load(roots, zizmor)
+        print(f"set aside (zizmor stops at them, auditing nothing after): {aside}")
+    names = [root.name for root in roots]
+    count = sum(1 for root in roots for _ in (root / ".github" / "workflows").glob("*.y*ml"))
+    size = sum(p.stat().st_size for root in roots for p in root.rglob("*.y*ml"))
+    print(f"real corpus: {count} files, {size / 1e6:.1f} MB in {', '.join(names)}")
+    commands = {"driftgate": [str(BIN / "driftgate"), "lint", "--format", "json", *names]}
+    if zizmor:
+        commands["zizmor"] = [zizmor, "--offline", "--no-progress", "--format", "plain", *names]
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    walls = {}
+    for round_number in range(rounds):
+        for name, command in commands.items():
+            wall, cpu, _, code = measure(command, cwd=REAL_CORPUS)
+            walls.setdefault(name, []).append(wall)
+            print(
+                f"real round {round_number + 1}: {name:<10} {wall:7.2f} s  "
+                f"{count / wall:6.0f} files/s  cpu {cpu:7.2f} s  exit {code}"
+            )
+    for name, command in commands.items():
+        _, _, peak, _ = measure(command, cwd=REAL_CORPUS, sample_memory=True)
+        print(f"real corpus peak memory, whole process tree: {name:<10} {peak:6.0f} MB")
+    if "zizmor" in walls:
+        ratio = min(walls["zizmor"]) / min(walls["driftgate"])
+        print(f"real corpus: driftgate vs zizmor (best of {rounds} each): {ratio:.1f}x (wall)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=7000)
     parser.add_argument("--repeat", type=int, default=30, help="runs of the small-repo timing")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each tool")
     parser.add_argument("--skip-small", action="store_true", help="skip the 9-file timing")
+    parser.add_argument("--real-only", action="store_true", help="only the real corpus")
+    parser.add_argument("--skip-real", action="store_true", help="skip the real corpus")
     parser.add_argument(
         "--startup-only", action="store_true", help="only the 9-file timing (no corpus)"
     )
@@ -737,6 +822,10 @@ def main(argv=None):
     if args.startup_only:
         print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
         time_small_repo(args.repeat)
+        return 0
+    if not args.skip_real:
+        time_real_corpus(args.rounds)
+    if args.real_only:
         return 0
 
     files = generate(args.files)

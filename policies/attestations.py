@@ -13,7 +13,8 @@ Pure; the all-images rule (DG204) asks.
 
 import re
 
-from .lint.images import BUILD_ACTION, image_uses
+from .lint.actions import build_inputs
+from .lint.images import image_uses
 
 FLAG = {"provenance": "provenance: mode=max", "sbom": "sbom: true"}
 
@@ -39,7 +40,7 @@ def missing_attestations(workflow, images):
 
 
 def _attests(step, kind):
-    if step.uses and step.uses.split("@")[0].strip() == BUILD_ACTION:
+    if step.uses and build_inputs(step.uses) is not None:
         with_ = step.body.get("with")
         value = with_.get(kind) if isinstance(with_, dict) else None
         return value is True or (isinstance(value, str) and value.strip() not in ("", "false"))

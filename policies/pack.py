@@ -96,13 +96,19 @@ ApiSettings = namedtuple(
     defaults=("/openapi.json", None, 5, "20/s"),
 )
 
+# A test suite the build must pass before pushing (DG202): fnmatch patterns on pytest's
+# arguments, and/or job ids or names that run it.
+TestSuite = namedtuple("TestSuite", "name paths jobs", defaults=((), ()))
+
 # targets: name -> Target, in file order (a read-only mapping, as are health_schema and
 # contracts).
 _PACK = (
     "name targets images health_path health_schema deploy files host api release_branches "
-    "description contracts source build"
+    "description contracts source build test_suites"
 )
-_PACK_DEFAULTS = (HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "", BuildSettings())
+_PACK_DEFAULTS = (
+    HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "", BuildSettings(), ()
+)
 
 
 class Pack(namedtuple("Pack", _PACK, defaults=_PACK_DEFAULTS)):
@@ -321,6 +327,10 @@ def _build(data, path):
         api=ApiSettings(**_plain(data.get("api", {}))),
         contracts=MappingProxyType(_plain(data.get("contracts", {}))),
         source=path,
+        test_suites=tuple(
+            TestSuite(s["name"], tuple(s.get("paths", ())), tuple(s.get("jobs", ())))
+            for s in _plain(data.get("test_suites", []))
+        ),
     )
 
 

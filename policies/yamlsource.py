@@ -297,6 +297,8 @@ class _EventBuilder:
                     container.append(value)
                     items.append(mark)
                 elif key is expect_key:
+                    if value in keys:
+                        self._duplicate(value, keys[value], mark)
                     key, key_mark = value, mark
                 else:
                     container[key] = value
@@ -350,12 +352,23 @@ class _EventBuilder:
             elif key is expect_key:
                 # an unhashable complex key (a mapping or list) is kept as its text
                 key = str(value) if isinstance(value, (dict, list)) else value
+                if key in keys:
+                    self._duplicate(key, keys[key], mark)
                 key_mark = mark
             else:
                 container[key] = value
                 keys[key] = key_mark
                 values[key] = mark
                 key = expect_key
+
+    def _duplicate(self, key, first, second):
+        """A mapping key seen twice: GitHub and compose refuse the file, and the first value
+        would hide behind the second (a shadowed `run:` could hide an injection)."""
+        message = (
+            f"duplicate key {str(key)!r} at column {second.column + 1} "
+            f"(first at line {first.line + 1})"
+        )
+        raise InputError(self.path, message, second.line + 1)
 
     def _scalar(self, event):
         text, style = event.value, event.style

@@ -1,6 +1,6 @@
 """`driftgate lint [PATH ...]`: lint workflows and compose files against a policy pack.
 
-Thin: parses arguments, calls driftgate.policies.lint, prints the report,
+Thin: parses arguments, calls the lint runner (driftgate.lint), prints the report,
 maps the outcome to an exit code (0 clean, 1 findings at or above --fail-on,
 2 usage/config/input error). `rules` and `explain` (driftgate/commands/rules.py)
 document the same rules.
@@ -35,9 +35,9 @@ def register(subparsers):
 
 def run(args):
     from driftgate import __version__
+    from driftgate.lint.output import choose, render
+    from driftgate.lint.runner import lint_paths
     from driftgate.policies.lint.finding import SEVERITY_RANK
-    from driftgate.policies.lint.linter import lint_paths
-    from driftgate.policies.lint.output import choose, render
 
     if args.jobs is not None and args.jobs < 1:
         from driftgate.policies.errors import DriftgateError
@@ -50,6 +50,8 @@ def run(args):
     sys.stdout.write(render(report, fmt, __version__, **options))
     for error in report.errors:
         print(f"driftgate: error: {error}", file=sys.stderr)
+    for gap in report.unmatched:
+        print(f"driftgate: warning: {gap.root}: {gap.message}", file=sys.stderr)
     if report.errors:
         return 2
     threshold = SEVERITY_RANK[args.fail_on]

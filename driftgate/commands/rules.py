@@ -26,7 +26,7 @@ def register(subparsers):
 
 def run_rules(args):
     from driftgate.policies.lint import ruledocs
-    from driftgate.policies.lint.meta import all_rules
+    from driftgate.policies.lint.known_rules import all_rules
 
     rules = list(all_rules().values())
     if args.format == "text":
@@ -57,7 +57,7 @@ def run_rules(args):
 
 def run_explain(args):
     from driftgate.policies.lint import ruledocs
-    from driftgate.policies.lint.meta import all_rules, resolve
+    from driftgate.policies.lint.known_rules import all_rules, resolve
 
     rules = all_rules()
     # A name as written in Python or in capitals (fixed_sleep, FIXED-SLEEP) is the name too.

@@ -1,4 +1,10 @@
-from collections import namedtuple
+"""What a rule's hooks get besides the workflow."""
 
-# What a rule's hooks get besides the workflow: the pack, the file, the rule's options.
-RuleContext = namedtuple("RuleContext", "pack path options")
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    pack: object  # the policy pack (policies/pack.py)
+    path: str  # the file, as shown
+    options: dict = field(default_factory=dict)  # the rule's options, config over defaults

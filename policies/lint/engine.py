@@ -1,15 +1,23 @@
-"""Run the rules over one file: parse it, call each rule's hooks, place its violations.
+"""Run the rules over one file's text: parse it, call each rule's hooks, place its
+violations, apply its suppressions. Pure: the lint runner (driftgate.lint) reads files.
 
->>> findings = lint_file("examples/catscan/.github/workflows/deploy.yml", "deploy")
->>> [f.rule_id for f in findings]
+>>> from pathlib import Path
+>>> text = Path("examples/catscan/.github/workflows/deploy.yml").read_text()
+>>> settings = RuleSettings(select_rules())
+>>> findings = lint_source(text, "deploy.yml", "deploy", default_pack(), settings)
+>>> [f.rule_id for f in findings if f.severity == "error"]
 []
 """
 
+from dataclasses import dataclass, field
+
 from .. import rules as rule_registry
 from ..errors import InputError
-from ..yamlsource import YamlMap, load_yaml
+from ..yamlsource import YamlMap, parse_yaml
+from . import suppressions
 from .context import RuleContext
-from .finding import Finding
+from .finding import DEFAULT_DOCS_URL, Finding, doc_url
+from .known_rules import all_rules, resolve
 from .workflow import Workflow
 
 KINDS = ("deploy", "build", "workflow", "compose")
@@ -48,18 +56,87 @@ def select_rules(rules=None, registry=None):
     return chosen
 
 
-def lint_file(path, kind, pack=None, rules=None):
-    """Lint one file as `kind`; the findings, ordered by line, column, rule.
+@dataclass(frozen=True, slots=True)
+class RuleSettings:
+    """How a repository runs the rules (from its lint config).
 
-    Raises InputError (naming the file) when the file cannot be read as YAML.
-    `rules`: ids or names to run (default: every registered rule).
+    modules: the enabled rule modules; disabled: ids of disabled rules (the
+    suppression rules DG001/DG002 included); severities: id -> severity;
+    options: id -> {option: value}; docs_url: the documentation URL template.
     """
-    document = load_yaml(path)
-    return lint_document(document, str(path), kind, pack, select_rules(rules))
+
+    modules: tuple = ()
+    disabled: frozenset = frozenset()
+    severities: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    docs_url: str = DEFAULT_DOCS_URL
 
 
-def lint_document(document, path, kind, pack=None, modules=(), options=None, severities=None):
-    """Run `modules` that apply to `kind` over a loaded document; unsorted findings."""
+def lint_source(text, path, kind, pack, settings):
+    """The findings of one file's text, suppressions applied, sorted.
+
+    kind: deploy, build, workflow, compose, or auto (decided from the content).
+    Raises InputError naming the file when it is not a usable YAML mapping.
+    """
+    document = parse_yaml(text, path)
+    if not isinstance(document, YamlMap):
+        found = "an empty document" if document is None else f"a {type(document).__name__}"
+        found = found.replace("YamlList", "list").replace("YamlStr", "string")
+        line = getattr(document, "line", None) or None
+        raise InputError(path, f"the root is not a mapping (found {found})", line)
+    if kind == "auto":
+        kind = sniff_kind(path, document)
+    findings = lint_document(
+        document,
+        path,
+        kind,
+        pack,
+        settings.modules,
+        settings.options,
+        settings.severities,
+        settings.docs_url,
+    )
+    marks = suppressions.parse(text)
+    if not marks:
+        return findings
+    ran = {m.ID for m in settings.modules if m.APPLIES_TO in FAMILIES[kind]}
+
+    def make_finding(rule, message, line, column):
+        if rule.ID in settings.disabled:
+            return None
+        severity = settings.severities.get(rule.ID, rule.SEVERITY)
+        url = doc_url(rule.ID, settings.docs_url, rule.NAME)
+        return Finding(
+            rule.ID, rule.NAME, severity, message, path, line, column, "", rule.REMEDIATION, url
+        )
+
+    known = all_rules()
+    kept = suppressions.apply(
+        findings, marks, path, ran, lambda name: resolve(name, known), make_finding
+    )
+    return sorted(kept, key=Finding.sort_key)
+
+
+def sniff_kind(path, document):
+    """A file no pack glob names: a workflow (on/jobs) or a compose file (services)."""
+    if "jobs" in document or "on" in document or "runs" in document:  # runs: an action
+        return "workflow"
+    if "services" in document:
+        return "compose"
+    raise InputError(path, "neither a workflow (no on/jobs) nor a compose file (no services)")
+
+
+def lint_document(
+    document,
+    path,
+    kind,
+    pack=None,
+    modules=(),
+    options=None,
+    severities=None,
+    docs_url=DEFAULT_DOCS_URL,
+):
+    """Run `modules` that apply to `kind` over a loaded document; sorted findings."""
     pack = pack if pack is not None else default_pack()
     options = options or {}
     severities = severities or {}
@@ -84,6 +161,7 @@ def lint_document(document, path, kind, pack=None, modules=(), options=None, sev
             message = f"rule {module.ID} failed on this file ({type(exc).__name__}: {exc})"
             raise InputError(path, message + "; please report it") from exc
         severity = severities.get(module.ID, module.SEVERITY)
+        url = doc_url(module.ID, docs_url, module.NAME)
         for violation in violations:
             findings.append(
                 Finding(
@@ -96,6 +174,7 @@ def lint_document(document, path, kind, pack=None, modules=(), options=None, sev
                     column=int(violation.column),
                     key_path=str(violation.key_path),
                     remediation=str(violation.hint or module.REMEDIATION),
+                    doc_url=url,
                 )
             )
     findings.sort(key=Finding.sort_key)

@@ -1,49 +1,38 @@
 """Images in workflows: where the tag variable is set, which images are built and pushed.
 
-Heuristic, built on policies/lint/shell.py (nested scripts included).
+Built on the scripts of the workflow model (policies/lint/workflow.py: `run:`
+and the scripts of catalogued actions) read by policies/lint/shell.py (nested
+scripts included), and on the data flow of policies/lint/model.py.
 
 - Tag assignments: the tag variable (pack images.tag_variable, IMAGE_TAG) as
   an `env:` key (workflow, job or step), or a shell word `IMAGE_TAG=...`
   (`IMAGE_TAG=x`, `export IMAGE_TAG=x`, `echo "IMAGE_TAG=x" >> "$GITHUB_ENV"`).
-- Commit derivation: a value derives the tag from the commit when it starts
-  with the tag format's prefix (`sha-`), uses `GITHUB_SHA` or `github.sha`,
-  and, for a `{sha7}` format, cuts it to 7 characters: `${GITHUB_SHA::7}`,
-  `${GITHUB_SHA:0:7}`, `cut -c1-7`, `head -c7`, `--short=7`; for a `{sha}`
-  format (the whole commit), does not cut it.
+- Commit derivation: a value is resolved (`resolve_spot`, `resolve_ref`) to
+  its parts; it is the commit's tag when it has the tag format's shape
+  (`sha-{sha7}`: `sha-` and the commit cut to 7 characters, however the cut
+  is written: `${GITHUB_SHA::7}`, `--short=7`, `cut -c1-7`, a metadata-action
+  `type=sha`).
+  For a `sha-{sha}` format (the whole commit), the commit must not be cut.
 - Builds: `docker build`, `docker buildx build`, `docker image build` (their
-  `-t`/`--tag` references), `docker compose build`, docker/build-push-action.
+  `-t`/`--tag` references), `docker compose build`, the build actions of the
+  catalogue (docker/build-push-action).
 - Pushes: `docker push REF` (`docker image push`), a build with `--push` or
   `--output type=registry`, `docker compose push`, `docker buildx bake --push`,
   docker/build-push-action with `push:` not false (its `tags:`).
   Compose and bake name no reference (ref None): their images are in files.
 
->>> derives_from_commit("sha-${GITHUB_SHA::7}", "sha-{sha7}")
-True
+>>> image_name_and_tag("$REGISTRY/catscan-api:sha-{sha7}")
+('catscan-api', 'sha-{sha7}')
 """
 
-import re
 from collections import namedtuple
 
+from .actions import build_inputs
+from .model import scope
 from .shell import parse_script, word_spans, words
 from .shellwords import compose_subcommand, remote_script_words, strip_prefixes
+from .values import is_commit_tag, shape
 from .violation import flag_text, flag_value
-from .workflow import input_references
-
-_COMMIT = re.compile(r"\$\{?GITHUB_SHA\b|\bgithub\.sha\b", re.IGNORECASE)
-_SEVEN = re.compile(r":0?:7\}|cut\s+-c\s*1?-7\b|head\s+-c\s*7\b|--short=7\b")
-_CUT = re.compile(r"GITHUB_SHA:|\bcut\s|\bhead\s+-c|--short\b|\bsubstr")
-BUILD_ACTION = "docker/build-push-action"
-
-
-def derives_from_commit(value, tag_format):
-    """Whether a tag value is the commit's tag per the format (`sha-{sha7}`)."""
-    text = str(value).strip().strip("'\"")
-    prefix = tag_format.split("{", 1)[0]
-    if not text.startswith(prefix) or not _COMMIT.search(text):
-        return False
-    if "{sha7}" in tag_format:
-        return _SEVEN.search(text) is not None
-    return _CUT.search(text) is None  # `{sha}`: the whole commit, never cut
 
 
 def commit_tag_expression(tag_format):
@@ -53,10 +42,6 @@ def commit_tag_expression(tag_format):
     'sha-${GITHUB_SHA::7}'
     """
     return tag_format.replace("{sha7}", "${GITHUB_SHA::7}").replace("{sha}", "${GITHUB_SHA}")
-
-
-def uses_input(value):
-    return any(True for _ in input_references(str(value)))
 
 
 class Spot(namedtuple("Spot", "value step job_id holder key key_path")):
@@ -98,7 +83,7 @@ def tag_assignments(workflow, variable):
                 if value.startswith(prefix) and offsets:
                     offset = command.offset_of(offsets[0])
                     spot = Spot(value[len(prefix) :], step, step.job_id, step.run, offset, "")
-                    found.append(_with_path(spot, f"{step.key_path}.run"))
+                    found.append(_with_path(spot, step.script_path))
     return found
 
 
@@ -159,7 +144,7 @@ def image_uses(workflow):
 def _image_uses(workflow):
     uses = []
     for step in _steps(workflow):
-        if step.uses and step.uses.split("@")[0].strip() == BUILD_ACTION:
+        if step.uses and build_inputs(step.uses) is not None:
             uses += _action_uses(step)
         run = step.run
         if run and "docker" in run and ("push" in run or "build" in run or "bake" in run):
@@ -170,25 +155,43 @@ def _image_uses(workflow):
 
 
 def _action_uses(step):
+    inputs = build_inputs(step.uses)
     with_ = step.body.get("with")
     with_ = with_ if isinstance(with_, dict) else {}
-    push = with_.get("push", False)
+    push = with_.get(inputs.push, False)
     pushes = push is True or (isinstance(push, str) and push.strip() not in ("false", ""))
-    tags = with_.get("tags")
+    tags = with_.get(inputs.tags)
     path = f"{step.key_path}.with.tags"
     refs = []
     if isinstance(tags, str):
-        for match in re.finditer(r"[^\n,]+", tags):  # newline- or comma-separated
-            ref = match.group().strip()
-            if ref:
-                offset = match.start() + len(match.group()) - len(match.group().lstrip())
-                refs.append(Spot(ref, step, step.job_id, tags, offset, path))
+        for start, ref in _tag_entries(tags):
+            refs.append(Spot(ref, step, step.job_id, tags, start, path))
     if not refs:
         key = "tags" if "tags" in with_ else None
         holder, key = (with_, key) if key else (step.body, "uses")
         refs = [Spot("", step, step.job_id, holder, key, path if key == "tags" else "")]
     actions = ("build", "push") if pushes else ("build",)
     return [ImageUse(a, s.value or None, s) for a in actions for s in refs]
+
+
+def _tag_entries(tags):
+    """(offset, reference) of each entry of a `tags:` value: newline- or comma-separated,
+    a comma inside `${{ }}` (`format('{0}/{1}:{2}', ...)`) not separating."""
+    entries, start, depth, index = [], 0, 0, 0
+    while index <= len(tags):
+        if tags.startswith("${{", index):
+            depth, index = depth + 1, index + 3
+            continue
+        if depth and tags.startswith("}}", index):
+            depth, index = depth - 1, index + 2
+            continue
+        if index == len(tags) or (not depth and tags[index] in ",\n"):
+            piece = tags[start:index]
+            if piece.strip():
+                entries.append((start + len(piece) - len(piece.lstrip()), piece.strip()))
+            start = index + 1
+        index += 1
+    return entries
 
 
 def _command_uses(step, command):
@@ -199,7 +202,7 @@ def _command_uses(step, command):
         return []
     base = len(values) - len(rest)
     compose = compose_subcommand(words(command.text))
-    path = f"{step.key_path}.run"
+    path = step.script_path
 
     def spot(index, value=None):
         offsets = spans[index][1] if index is not None else ()
@@ -244,17 +247,40 @@ def _build_uses(values, spans, spot):
     return [ImageUse(a, r, s) for a in actions for r, s in zip(refs, spots, strict=True)]
 
 
+def resolve_ref(workflow, use):
+    """The Resolved value of an image reference (policies/lint/values.py): a shell word
+    is read at its spot in the script, a `tags:` entry as a template in its step."""
+    step = use.spot.step
+    if step is not None and use.spot.holder is step.run and isinstance(use.spot.key, int):
+        return scope(workflow, step, use.spot.key).shell(use.ref)
+    return scope(workflow, step, None).template(use.ref)
+
+
+def resolve_spot(workflow, spot):
+    """The Resolved value of a tag assignment (an env: value or a shell word)."""
+    step = spot.step
+    if step is not None and spot.holder is step.run and isinstance(spot.key, int):
+        return scope(workflow, step, spot.key).shell(spot.value)
+    if step is None and spot.job_id is not None:  # a job's env: read in one of its steps
+        job = workflow.job(spot.job_id)
+        step = job.steps[0] if job and job.steps else None
+    return scope(workflow, step, None).template(spot.value)
+
+
+def references(resolved):
+    """(name, tag shape) of each choice of a resolved image reference: the last path part
+    without tag or digest, and the tag with its parts named (`sha-{sha7}`, None: no tag)."""
+    return [image_name_and_tag(shape(choice)) for choice in resolved.choices]
+
+
 def variable_from_commit(workflow, images):
-    """Whether the tag variable is set from the commit, and never from an input or a
-    fixed value (then `$IMAGE_TAG` in an image reference is the commit's tag)."""
+    """Whether every value the tag variable is given is the commit's tag (and one is)."""
     assignments = tag_assignments(workflow, images.tag_variable)
-    derived = [a for a in assignments if derives_from_commit(a.value, images.tag_format)]
-    others = [a for a in assignments if a not in derived]
-    overridden = any(uses_input(a.value) or "$" not in a.value for a in others)
-    return bool(derived) and not overridden
-
-
-def is_variable(text, variable):
-    """`$IMAGE_TAG`, `${IMAGE_TAG}` or `${{ env.IMAGE_TAG }}`, and nothing else."""
-    pattern = rf"\$(?:{variable}|\{{{variable}\}}|\{{\{{\s*env\.{variable}\s*\}}\}})"
-    return re.fullmatch(pattern, text.strip()) is not None
+    derived = others = 0
+    for assignment in assignments:
+        resolved = resolve_spot(workflow, assignment)
+        if all(is_commit_tag(c, images.tag_format) for c in resolved.choices):
+            derived += 1
+        elif resolved.inputs or resolved.texts():
+            others += 1
+    return derived > 0 and others == 0

@@ -6,7 +6,7 @@ job that needs its job (directly or transitively); "before" is the converse.
 A step that runs only on failure (`if: failure() ...`, on it or its job) is the
 way back, not the deploy: it is never "after" a step that runs on success, so
 a rollback's own check never stands in for the deploy's gate.
-A Placed command is one command of a step's parsed run: script, and can flag
+A StepCommand command is one command of a step's parsed run: script, and can flag
 itself at its exact line and column.
 
 >>> from driftgate.policies.yamlsource import parse_yaml
@@ -16,19 +16,19 @@ itself at its exact line and column.
 ['docker compose up -d']
 """
 
-import re
 from collections import namedtuple
 from functools import lru_cache, partial
 from itertools import count, repeat
 
 from .shell import compose_subcommand, is_compose_up, parse_script, remote_script_words, words
+from .shellwords import strip_prefixes
 from .violation import flag_at, flag_key, flag_text
-from .workflow import INPUT_REFERENCE, expressions
+from .workflow import expression_inputs, input_references
 
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "${{ false }}"})
 
 
-class Placed(namedtuple("Placed", "step commands index command")):
+class StepCommand(namedtuple("StepCommand", "step commands index command")):
     """A command of a step's run: script (commands = the whole parsed script).
 
     step: the workflow.Step; command is commands[index], stored: rules read it hundreds
@@ -39,47 +39,50 @@ class Placed(namedtuple("Placed", "step commands index command")):
 
     def flag(self, message, offset=None):
         offset = self.command.offset if offset is None else offset
-        return flag_text(self.step.body["run"], offset, f"{self.step.key_path}.run", message)
+        return flag_text(self.step.run, offset, self.step.script_path, message)
 
     def flag_up(self, message):
-        """Point at the `up` word of a `docker compose ... up` command."""
-        return self.flag(message, self.command.word_offset("up"))
+        """Point at the `up` (or `restart`) word of a command that starts containers."""
+        text = self.command.text
+        word = "up" if " up" in text else "restart"
+        return self.flag(message, self.command.word_offset(word))
 
 
-# Placed(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
+# StepCommand(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
 # of placed commands, so they are built in C (map/zip).
-_new_placed = partial(tuple.__new__, Placed)
+_new_step_command = partial(tuple.__new__, StepCommand)
 
 
 def place(step, commands, index):
-    """The Placed command commands[index] of `step`."""
-    return _new_placed((step, commands, index, commands[index]))
+    """The StepCommand command commands[index] of `step`."""
+    return _new_step_command((step, commands, index, commands[index]))
 
 
 # What the rules ask of one workflow's steps and commands, computed once per Workflow (kept
 # in its __dict__, so it lives and dies with it): a deploy workflow is walked by a dozen
 # rules, several of them from each `up`.
-class _Facts:
-    __slots__ = ("commands", "ups", "after", "before", "upstream", "commands_around")
+class _WorkflowPlacement:
+    __slots__ = ("commands", "ups", "restarts", "after", "before", "upstream", "commands_around")
 
     def __init__(self):
-        self.commands = {}  # id(step) -> (step, its Placed commands)
+        self.commands = {}  # id(step) -> (step, its StepCommand commands)
         self.ups = None  # the `docker compose ... up` commands
+        self.restarts = None  # the commands restarting containers or their service
         self.after = {}  # id(anchor step) -> (anchor, the steps after it)
         self.before = {}  # id(anchor step) -> (anchor, the steps before it)
         self.upstream = {}  # job id -> ids of the jobs it needs, transitively
-        # (id(step), index, "after" | "before") -> (step, the Placed commands after/before)
+        # (id(step), index, "after" | "before") -> (step, the StepCommand commands after/before)
         self.commands_around = {}
 
 
-def _facts(workflow):
+def _placement(workflow):
     facts = workflow.__dict__.get("_placement")
     if facts is None:
-        facts = workflow.__dict__["_placement"] = _Facts()
+        facts = workflow.__dict__["_placement"] = _WorkflowPlacement()
     return facts
 
 
-def _cached(cache, step, compute):
+def _per_step(cache, step, compute):
     """cache[id(step)], computed for `step`. The entry holds the step, so its id cannot be
     reused by another object while cached; the identity check makes that plain."""
     entry = cache.get(id(step))
@@ -93,13 +96,13 @@ def _placed_in_step(step):
     if not run:
         return ()
     commands = parse_script(run)
-    return tuple(map(_new_placed, zip(repeat(step), repeat(commands), count(), commands)))
+    return tuple(map(_new_step_command, zip(repeat(step), repeat(commands), count(), commands)))
 
 
 def step_commands(workflow, step):
     """The placed commands of one step's run: script (a tuple, placed once per workflow)."""
-    cache = _facts(workflow).commands
-    entry = cache.get(id(step))  # _cached, inlined: called for every step, many times
+    cache = _placement(workflow).commands
+    entry = cache.get(id(step))  # _per_step, inlined: called for every step, many times
     if entry is None or entry[0] is not step:
         entry = cache[id(step)] = (step, _placed_in_step(step))
     return entry[1]
@@ -115,7 +118,7 @@ def workflow_commands(workflow, steps=None):
 
 def up_commands(workflow):
     """Each `docker compose ... up` command in the workflow, placed."""
-    facts = _facts(workflow)
+    facts = _placement(workflow)
     if facts.ups is None:
         facts.ups = tuple(
             placed
@@ -127,10 +130,59 @@ def up_commands(workflow):
     return list(facts.ups)
 
 
-def first_up_per_step(workflow):
-    """The first `up` command of each deploy step (what runs after it covers the others)."""
+def restart_commands(workflow):
+    """Each command that restarts containers or the service running them, placed:
+    `docker restart`, `docker compose restart`, `systemctl restart|reload-or-restart`,
+    `service NAME restart` (sudo and other prefixes allowed)."""
+    facts = _placement(workflow)
+    if facts.restarts is None:
+        facts.restarts = tuple(
+            placed
+            for step in workflow.steps
+            if step.run and "restart" in step.run
+            for placed in step_commands(workflow, step)
+            if is_restart(placed.command.text)
+        )
+    return list(facts.restarts)
+
+
+def is_restart(command_text):
+    """Whether a command restarts containers or a service (see restart_commands).
+
+    >>> is_restart("sudo systemctl restart catscan"), is_restart("echo restart")
+    (True, False)
+    """
+    if "restart" not in command_text:
+        return False
+    found = words(command_text)
+    program, rest = strip_prefixes(found)
+    base = (program or "").rsplit("/", 1)[-1]
+    compose = compose_command(command_text)
+    if compose is not None:
+        return compose[0] == "restart"
+    if base == "docker":
+        sub = [w for w in rest if not w.startswith("-")][:2]
+        return sub[:1] == ["restart"] or sub == ["container", "restart"]
+    if base == "systemctl":
+        sub = [w for w in rest if not w.startswith("-")][:1]
+        return sub in (["restart"], ["reload-or-restart"], ["try-restart"])
+    if base == "service":
+        return rest[1:2] == ["restart"]
+    return False
+
+
+def container_starts(workflow):
+    """The commands that bring containers up or restart them, in workflow order."""
+    order = {id(step): position for position, step in enumerate(workflow.steps)}
+    found = up_commands(workflow) + restart_commands(workflow)
+    return sorted(found, key=lambda p: (order[id(p.step)], p.command.offset))
+
+
+def first_start_per_step(workflow):
+    """The first command of each step that brings containers up or restarts them (what
+    runs after it covers the others)."""
     firsts = {}
-    for placed in up_commands(workflow):
+    for placed in container_starts(workflow):
         firsts.setdefault(placed.step.key_path, placed)
     return list(firsts.values())
 
@@ -143,44 +195,29 @@ def is_after(workflow, step, anchor):
 
 
 def _upstream_ids(workflow, job_id):
-    upstream = _facts(workflow).upstream
+    upstream = _placement(workflow).upstream
     if job_id not in upstream:
         upstream[job_id] = frozenset(j.id for j in workflow.upstream(workflow.job(job_id)))
     return upstream[job_id]
 
 
 def steps_after(workflow, anchor):
-    way_back = runs_only_on_failure(workflow, anchor)
-    found = _cached(
-        _facts(workflow).after,
+    way_back = not runs_on_success(workflow, anchor)
+    found = _per_step(
+        _placement(workflow).after,
         anchor,
         lambda: tuple(
             s
             for s in workflow.steps
-            if is_after(workflow, s, anchor) and (way_back or not runs_only_on_failure(workflow, s))
+            if is_after(workflow, s, anchor) and (way_back or runs_on_success(workflow, s))
         ),
     )
     return list(found)
 
 
-_ON_FAILURE = re.compile(r"\bfailure\s*\(")
-_ON_SUCCESS_TOO = re.compile(r"\|\||!\s*failure|\b(?:always|success|cancelled)\s*\(")
-
-
-def runs_only_on_failure(workflow, step):
-    """Whether a step (or its job) runs only when something failed: its `if:` calls
-    failure() and nothing (`||`, always(), success(), !failure()) lets success through."""
-    job = workflow.job(step.job_id)
-    for condition in (step.body.get("if"), job.body.get("if") if job else None):
-        text = str(condition) if isinstance(condition, str) else ""
-        if _ON_FAILURE.search(text) and not _ON_SUCCESS_TOO.search(text):
-            return True
-    return False
-
-
 def steps_before(workflow, anchor):
-    found = _cached(
-        _facts(workflow).before,
+    found = _per_step(
+        _placement(workflow).before,
         anchor,
         lambda: tuple(s for s in workflow.steps if is_after(workflow, anchor, s)),
     )
@@ -198,7 +235,7 @@ def commands_before(workflow, placed):
 
 def _commands_around(workflow, placed, side):
     # Cached per anchor: the gate rules (DG109, DG110, DG112, DG113) start from the same `up`.
-    cache, step = _facts(workflow).commands_around, placed.step
+    cache, step = _placement(workflow).commands_around, placed.step
     key = (id(step), placed.index, side)
     entry = cache.get(key)
     if entry is None or entry[0] is not step:
@@ -260,8 +297,9 @@ def input_names(text):
     (`inputs.x`, `github.event.inputs.x`, `inputs['x']`)."""
     if not isinstance(text, str):
         return []
-    inners = [inner for _, inner in expressions(text)] if "${{" in text else [text]
-    return [m.group(1) or m.group(2) for inner in inners for m in INPUT_REFERENCE.finditer(inner)]
+    if "${{" not in text:  # a bare `if:` condition is one expression
+        return expression_inputs(text)
+    return [name for _, name in input_references(text)]
 
 
 def unique(violations):
@@ -273,3 +311,64 @@ def unique(violations):
             seen.add(key)
             kept.append(violation)
     return kept
+
+
+def runs_on_success(workflow, step):
+    """Whether a step runs when everything before it succeeded: false for one whose `if:`
+    (or its job's) calls only failure() or cancelled(). A check that runs only when
+    something failed gates nothing. Decided once per step."""
+    decided = workflow.__dict__.setdefault("_runs_on_success", {})
+    if id(step) not in decided:
+        decided[id(step)] = (step, _runs_on_success(workflow, step))
+    return decided[id(step)][1]
+
+
+def _runs_on_success(workflow, step):
+    job = workflow.job(step.job_id)
+    holders = (step.body, job.body if job else None)
+    return not any(_never_on_success(h.get("if")) for h in holders if h is not None)
+
+
+def _never_on_success(condition):
+    """Whether an `if:` is false whenever nothing failed: it requires failure() or
+    cancelled() (`failure()`, `failure() && steps.gate.outcome == 'failure'`), rather
+    than merely mentioning it (`failure() || inputs.force`, `!failure()`)."""
+    if condition is None or isinstance(condition, bool):
+        return False
+    return _requires_failure(str(condition))
+
+
+@lru_cache(maxsize=4096)
+def _requires_failure(text):
+    from .expressions import Call, ExpressionError, Logical, parse_condition
+
+    def required(node):
+        if isinstance(node, Call):
+            return node.function in ("failure", "cancelled")
+        if isinstance(node, Logical) and node.op == "&&":
+            return any(required(operand) for operand in node.operands)
+        return False
+
+    try:
+        return required(parse_condition(text))
+    except ExpressionError:
+        return False
+
+
+def condition_status(condition):
+    """What an `if:` waits for (`success`, `failure`, `always`, `cancelled`), or None for
+    no condition or one that does not parse."""
+    if condition is None or isinstance(condition, bool):
+        return None
+    return _condition_status(str(condition))
+
+
+@lru_cache(maxsize=4096)
+def _condition_status(text):
+    # Cached by text: the same few conditions recur on many steps and files.
+    from .expressions import ExpressionError, parse_condition, status_checks
+
+    try:
+        return status_checks(parse_condition(text))
+    except ExpressionError:
+        return None

@@ -205,7 +205,7 @@ _UNQUOTE = str.maketrans("", "", "\\'\"")
 def _scan(text, base, via, depth, outer=None, carrier=None):
     """Commands of `text`; `outer` maps each character's index to the outer script."""
 
-    def at(index):
+    def outer_offset(index):
         if outer is None:
             return base + index
         return outer[min(index, len(outer) - 1)] if outer else base
@@ -289,13 +289,13 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
                 before = after
         else:
             if gaps:
-                joined, starts, raws = _stitch(text, start, end, gaps)
+                joined, starts, script_starts = _stitch(text, start, end, gaps)
                 gaps = []
             else:
                 joined, starts = text[start:end], None
             stripped = joined.lstrip()
             command_text = stripped.rstrip()
-            # most commands start with no reserved word: spares the call
+            # most commands start with no reserved word
             if command_text and command_text.partition(" ")[0] not in _SPECIAL_HEADS:
                 command = 0, command_text, False
             else:
@@ -305,16 +305,16 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
                 skipped = len(joined) - len(stripped) + shift
                 if starts is None and outer is None:  # one stretch, in this very script
                     offset = base + start + skipped
-                    # locate: offset + index, as _Segments would map it; far cheaper to make
-                    local = partial(add, offset)
+                    # one stretch: offset + index, as _Segments would map it
+                    locate = partial(add, offset)
                 else:
                     if starts is None:
-                        starts, raws = (0,), (start,)
-                    local = _Segments(starts, raws, skipped, at)
-                    offset = at(local.raw(0))
-                fields = (offset, command_text, before, after, condition, via, carrier, local)
+                        starts, script_starts = (0,), (start,)
+                    locate = _Segments(starts, script_starts, skipped, outer_offset)
+                    offset = outer_offset(locate.raw(0))
+                fields = (offset, command_text, before, after, condition, via, carrier, locate)
                 found.append(_new_tuple(Command, fields))
-                # "sh" is in every script carrier (ssh, bash/sh -c): spares the call for the rest
+                # "sh" is in every script carrier (ssh, bash/sh -c)
                 if depth < MAX_DEPTH and "sh" in command_text:
                     found.extend(_nested(found[-1], depth))
             start = None
@@ -322,23 +322,23 @@ def _scan(text, base, via, depth, outer=None, carrier=None):
         if not after:
             break
         if after == "\n" and pending_heredocs:
-            pos = _read_heredocs(text, pos, pending_heredocs, found, at, depth)
+            pos = _read_heredocs(text, pos, pending_heredocs, found, outer_offset, depth)
     if pending_heredocs:
-        _read_heredocs(text, size, pending_heredocs, found, at, depth)
+        _read_heredocs(text, size, pending_heredocs, found, outer_offset, depth)
     return found
 
 
 def _stitch(text, start, end, gaps):
     """text[start:end] minus the gaps; where each kept stretch starts in it and in `text`."""
-    pieces, starts, raws, length = [], [], [], 0
+    pieces, starts, script_starts, length = [], [], [], 0
     for gap_start, gap_end in (*gaps, (end, end)):
         if gap_start > start:  # no empty stretch: it would shadow the next one in _Segments
             pieces.append(text[start:gap_start])
             starts.append(length)
-            raws.append(start)
+            script_starts.append(start)
             length += gap_start - start
         start = gap_end
-    return "".join(pieces), starts, raws
+    return "".join(pieces), starts, script_starts
 
 
 class _Segments:
@@ -348,31 +348,33 @@ class _Segments:
 
     # slots, and no separate locate closure: one object per command, not four (less for
     # the garbage collector to track while a run holds thousands of parsed scripts)
-    __slots__ = ("starts", "raws", "skipped", "at")
+    __slots__ = ("starts", "script_starts", "skipped", "outer_offset")
 
-    def __init__(self, starts, raws, skipped, at):
+    def __init__(self, starts, script_starts, skipped, outer_offset):
         self.starts = starts  # where each stretch of the joined text starts in it
-        self.raws = raws  # where it starts in the script
+        self.script_starts = script_starts  # where it starts in the script
         self.skipped = skipped  # characters dropped from the front of the joined text
-        self.at = at  # script index -> offset in the outermost script
+        self.outer_offset = outer_offset  # script index -> offset in the outermost script
 
     def __call__(self, index):
-        return self.at(self.raw(index))
+        return self.outer_offset(self.raw(index))
 
     def offsets_of(self, indexes):
         """self(index) of each index (lazily); with one stretch, raw() shifts all alike."""
         if len(self.starts) == 1:
-            return map(self.at, map((self.raws[0] + self.skipped).__add__, indexes))
-        return map(self.at, map(self.raw, indexes))
+            return map(
+                self.outer_offset, map((self.script_starts[0] + self.skipped).__add__, indexes)
+            )
+        return map(self.outer_offset, map(self.raw, indexes))
 
     def raw(self, index):
         index += self.skipped
         if len(self.starts) == 1:  # most commands: one stretch, starting at 0
-            return self.raws[0] + index
+            return self.script_starts[0] + index
         k = bisect_right(self.starts, index) - 1
         if k < 0:
             k = 0
-        return self.raws[k] + index - self.starts[k]
+        return self.script_starts[k] + index - self.starts[k]
 
 
 _DROPPED = RESERVED | CONDITIONS
@@ -395,7 +397,7 @@ def _command(text):
     return shift, text, condition
 
 
-def _read_heredocs(text, pos, pending, found, at, depth):
+def _read_heredocs(text, pos, pending, found, outer_offset, depth):
     """Consume the bodies of pending heredocs starting at `pos`; nested scripts for shells."""
     for delim, strip_tabs, owner in pending:
         body_start = pos
@@ -414,7 +416,9 @@ def _read_heredocs(text, pos, pending, found, at, depth):
         carrier = _script_reader(found, owner)
         if carrier is not None and depth < MAX_DEPTH:
             body = text[body_start:body_end]
-            found.extend(_scan(body, at(body_start), "heredoc", depth + 1, None, carrier.offset))
+            found.extend(
+                _scan(body, outer_offset(body_start), "heredoc", depth + 1, None, carrier.offset)
+            )
     pending.clear()
     return pos
 
@@ -458,7 +462,7 @@ def _nested(command, depth):
 def is_compose_up(command_text):
     """Whether a command is `docker compose ... up` (or docker-compose)."""
     if "compose" not in command_text or "up" not in command_text:
-        return False  # most commands; spares splitting them into words
+        return False
     found = compose_subcommand(words(command_text))
     return found is not None and found[0] == "up"
 

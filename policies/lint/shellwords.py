@@ -27,7 +27,7 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 def remote_script_words(command_text):
     """("ssh" | "-c", [(word, its characters' offsets in command_text)]) of a carried script."""
     if "sh" not in command_text:
-        return None  # no ssh, no shell: most commands, spared the word splitting
+        return None  # no ssh, no shell
     spans = without_redirections(word_spans(command_text))
     values = [value for value, _ in spans]
     program, rest = strip_prefixes(values)
@@ -80,7 +80,7 @@ def without_redirections(spans):
         value = span[0]
         if skip:
             skip = False
-        # every redirection operator holds < or >: most words are spared the regex
+        # every redirection operator holds < or >
         elif ("<" not in value and ">" not in value) or not (match := _REDIRECTION.match(value)):
             kept.append(span)
         else:
@@ -106,15 +106,28 @@ def _ssh_host_index(args):
     return None
 
 
+# Options of the command prefixes that take the next word as their value (sudo(8), env(1)).
+PREFIX_VALUE_OPTIONS = {
+    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R"}),
+    "env": frozenset({"-u", "-C", "-S", "--unset", "--chdir", "--split-string"}),
+}
+
+
 def strip_prefixes(values):
-    """(program, its arguments) after assignments and sudo/env/exec/nohup/time prefixes."""
-    index = 0
+    """(program, its arguments) after assignments and sudo/env/exec/nohup/time prefixes.
+
+    >>> strip_prefixes(["sudo", "-u", "catscan", "-E", "docker-compose", "build"])
+    ('docker-compose', ['build'])
+    """
+    index, prefix = 0, None
     while index < len(values):
         value = values[index]
         if _ASSIGNMENT.match(value) or value in PREFIXES or value == "env":
+            prefix = value if value in PREFIX_VALUE_OPTIONS else None
             index += 1
-        elif value.startswith("-") and index and values[index - 1] in ("sudo", "env"):
-            index += 1
+        elif value.startswith("-") and prefix is not None:
+            takes_value = value in PREFIX_VALUE_OPTIONS[prefix]
+            index += 2 if takes_value else 1
         else:
             return value, values[index + 1 :]
     return None, []

@@ -14,7 +14,7 @@ import re
 from collections import namedtuple
 
 from .finding import Finding
-from .meta import SUPPRESSION_REASON, UNUSED_SUPPRESSION
+from .known_rules import SUPPRESSION_REASON, UNUSED_SUPPRESSION
 
 MARKER = "driftgate:"
 SUPPRESSION = re.compile(

@@ -11,35 +11,64 @@ its key path, so a rule can say exactly where a problem is.
 
 import re
 from collections import namedtuple
+from dataclasses import dataclass
 from functools import cached_property
 
 from ..yamlsource import YamlList, YamlMap, YamlStr
+from .actions import script_input
+from .expressions import (
+    ExpressionError,
+    Index,
+    Literal,
+    find_expressions,
+    parse_expression,
+    references,
+    walk,
+)
 
-# `${{ ... }}` expressions; DOTALL because an expression may span lines.
-EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 # inputs.X, github.event.inputs.X, inputs['X'], github.event.inputs["X"]
 INPUT_REFERENCE = re.compile(
     r"\b(?:github\.event\.)?inputs(?:\.([A-Za-z_][\w-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])"
 )
 
 
-# Named tuples, not dataclasses: as immutable, and far cheaper to define at start-up.
-
 # name: push, workflow_dispatch, ...; config: its YamlMap, or None for the string and
 # list forms; container: where the name sits (the `on` mapping, list, or the workflow);
 # key: the name's key or index in `container`.
 Trigger = namedtuple("Trigger", "name config container key key_path")
 
+POSIX_SHELLS = frozenset({"bash", "sh"})
 
-class Step(namedtuple("Step", "job_id index body key_path run uses")):
-    """A step: its located body (a YamlMap), key path (jobs.deploy.steps[3]), the shell
-    script of a `run:` step (a YamlStr) and the action of a `uses:` step, else None.
 
-    run and uses are fields, read once from the body: the rules read `run` hundreds of
-    times per workflow, and a field costs a fraction of a property.
+@dataclass(frozen=True, slots=True, eq=False)
+class Step:
+    """A step of a job.
+
+    body: its located mapping; key_path: jobs.deploy.steps[3]; script: the script it runs
+    (a located string): its `run:`, or the script input of a catalogued action
+    (policies/lint/actions.yaml: `with: script` of an SSH action); script_key: where that
+    sits in the body (`run`, `with.script`); language: `shell` for bash/sh (also the
+    remote shell of an SSH action), else python, pwsh, javascript...; run: the script
+    when it is a shell script (what the shell rules read), else None.
     """
 
-    __slots__ = ()
+    job_id: str
+    index: int
+    body: YamlMap
+    key_path: str
+    uses: str | None = None
+    script: YamlStr | None = None
+    script_key: str = "run"
+    language: str = "shell"
+    id: str | None = None
+
+    @property
+    def run(self):
+        return self.script if self.language == "shell" else None
+
+    @property
+    def script_path(self):
+        return f"{self.key_path}.{self.script_key}"
 
 
 def _text(body, key):
@@ -47,30 +76,62 @@ def _text(body, key):
     return value if isinstance(value, str) else None
 
 
-class Job(namedtuple("Job", "id body key_path steps")):
+def _step(job_id, index, body, key_path, default_shell):
+    uses = _text(body, "uses")
+    run = _text(body, "run")
+    step_id = _text(body, "id")
+    if run is not None:
+        shell = _text(body, "shell") or default_shell or "bash"
+        language = _language(shell)
+        return Step(job_id, index, body, key_path, uses, run, "run", language, step_id)
+    carried = script_input(uses) if uses else None
+    with_ = body.get("with")
+    if carried is not None and isinstance(with_, YamlMap):
+        script = _text(with_, carried.key)
+        if script is not None:
+            key = f"with.{carried.key}"
+            return Step(job_id, index, body, key_path, uses, script, key, carried.language, step_id)
+    return Step(job_id, index, body, key_path, uses, None, "run", "shell", step_id)
+
+
+def _language(shell):
+    """`shell`, or the program a custom shell names (`bash -e {0}` is shell)."""
+    program = str(shell).split()[0].rsplit("/", 1)[-1] if str(shell).split() else "bash"
+    return "shell" if program in POSIX_SHELLS else program
+
+
+def _default_shell(*holders):
+    for holder in holders:
+        defaults = holder.get("defaults") if isinstance(holder, YamlMap) else None
+        run = defaults.get("run") if isinstance(defaults, YamlMap) else None
+        shell = run.get("shell") if isinstance(run, YamlMap) else None
+        if isinstance(shell, str):
+            return shell
+    return None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Job:
     """A job: its located body (a YamlMap), key path (jobs.deploy) and its steps."""
 
-    __slots__ = ()
+    id: str
+    body: YamlMap
+    key_path: str
+    steps: tuple
 
     @classmethod
-    def of(cls, job_id, body, key_path=None):
+    def of(cls, job_id, body, workflow_document=None, key_path=None):
         """The job `job_id` of a workflow, its steps listed once (rules walk them often)."""
         key_path = key_path or f"jobs.{job_id}"
         steps = body.get("steps")
         steps = steps if isinstance(steps, YamlList) else ()
+        shell = _default_shell(body, workflow_document)
         return cls(
             job_id,
             body,
             key_path,
             tuple(
-                Step(
-                    job_id,
-                    index,
-                    step,
-                    f"{key_path}.steps[{index}]",
-                    _text(step, "run"),
-                    _text(step, "uses"),
-                )
+                _step(job_id, index, step, f"{key_path}.steps[{index}]", shell)
                 for index, step in enumerate(steps)
                 if isinstance(step, YamlMap)
             ),
@@ -177,7 +238,9 @@ class Workflow:
         if not isinstance(jobs, YamlMap):
             return ()
         return tuple(
-            Job.of(str(job_id), body) for job_id, body in jobs.items() if isinstance(body, YamlMap)
+            Job.of(str(job_id), body, self.document)
+            for job_id, body in jobs.items()
+            if isinstance(body, YamlMap)
         )
 
     @cached_property
@@ -212,22 +275,65 @@ class Workflow:
 
 
 def expressions(text):
-    """Yield (offset, inner text) of each `${{ ... }}` in a string."""
-    if not isinstance(text, str):
+    """Yield (offset of `${{`, source) of each closed `${{ ... }}` in a string (the
+    expression finder of policies/lint/expressions: one pass, `}}` inside a string
+    literal does not close).
+
+    >>> list(expressions("a ${{ x }} ${{ y"))
+    [(2, ' x ')]
+    """
+    if not isinstance(text, str) or "${{" not in text:
         return
-    for match in EXPRESSION.finditer(text):
-        yield match.start(), match.group(1)
+    for found in find_expressions(text):
+        if found.closed:
+            yield found.start, found.source
+
+
+INPUTS_CONTEXTS = (("inputs",), ("github", "event", "inputs"))
+
+
+def expression_inputs(source, offset=0):
+    """Names of the dispatch inputs an expression reads (`inputs.x`,
+    `github.event.inputs.x`, `inputs['x']`), parsed; an expression that does not parse
+    falls back to the names it spells (failing safe).
+
+    >>> expression_inputs("inputs.target == 'production' && github.event.inputs['confirm']")
+    ['target', 'confirm']
+    """
+    try:
+        node = parse_expression(source, offset)
+    except ExpressionError:
+        return [m.group(1) or m.group(2) for m in INPUT_REFERENCE.finditer(source)]
+    found = []
+    for reference in references(node):
+        for context in INPUTS_CONTEXTS:
+            if reference.parts[: len(context)] == context and len(reference.parts) > len(context):
+                name = reference.parts[len(context)]
+                if name == "?":  # inputs['x']: the literal index names it
+                    name = _literal_index(node, reference)
+                if name not in (None, "*", "?"):
+                    found.append(name)
+    return found
+
+
+def _literal_index(node, reference):
+    for candidate in walk(node):
+        if (
+            isinstance(candidate, Index)
+            and candidate.start == reference.start
+            and isinstance(candidate.index, Literal)
+            and isinstance(candidate.index.value, str)
+        ):
+            return candidate.index.value
+    return None
 
 
 def input_references(text):
-    """Yield (offset, input name) for every dispatch input used inside an expression."""
-    for start, inner in expressions(text):
-        for ref in INPUT_REFERENCE.finditer(inner):
-            yield start, ref.group(1) or ref.group(2)
-
-
-def is_located_text(value):
-    return isinstance(value, YamlStr)
+    """Yield (offset of the `${{`, input name) for every dispatch input an expression in
+    `text` reads."""
+    for start, source in expressions(text):
+        for name in expression_inputs(source, start + 3):
+            yield start, name
 
 
 def deploy_steps(workflow):
@@ -253,10 +359,16 @@ def runs_despite_needs(job):
     return isinstance(condition, str) and _STATUS_OVERRIDE.search(condition) is not None
 
 
+# Input types whose values GitHub constrains; any other type (`string`, none, or one
+# GitHub does not know, like `text`) is treated as free text: failing safe.
+CONSTRAINED_INPUT_TYPES = frozenset({"choice", "boolean", "number", "environment"})
+
+
 def is_free_text(spec):
-    """Whether a dispatch input takes free text: `type: string`, or no type at all."""
+    """Whether a dispatch input may take free text: any type but choice, boolean, number
+    and environment (`type: string`, no type, or an unknown type such as `text`)."""
     kind = spec.get("type") if isinstance(spec, YamlMap) else None
-    return kind is None or str(kind).strip().lower() == "string"
+    return kind is None or str(kind).strip().lower() not in CONSTRAINED_INPUT_TYPES
 
 
 def flag_missing_input(workflow, message):

@@ -4,7 +4,7 @@ Rules engineers: add your module by inserting its import and its tuple entry
 (keep id order); never rewrite this file.
 """
 
-from . import (  # R1: DG101-DG106, DG201-DG204; R2: DG107-DG113, DG401, DG402
+from . import (
     all_images,
     build_trigger,
     confirm_guard,
@@ -19,6 +19,7 @@ from . import (  # R1: DG101-DG106, DG201-DG204; R2: DG107-DG113, DG401, DG402
     manual_only,
     prebuilt_images,
     reason_input,
+    rollback_on_failure,
     sha_image_tag,
     sha_tags,
     staging_first,
@@ -42,6 +43,7 @@ REGISTRY = {
         deploy_concurrency,
         staging_first,
         fixed_sleep,
+        rollback_on_failure,
         build_trigger,
         tests_before_push,
         sha_tags,

@@ -1,9 +1,9 @@
 """The build workflow builds and pushes every image the pack names.
 
 Rationale:
-    A deploy pulls every image of the compose file (SPEC section 3:
-    `catscan-api` and `catscan-dashboard`); an image that the build forgets
-    is missing at `docker compose pull` time, or runs stale next to a new one.
+    A deploy pulls every image of the compose file (`catscan-api` and
+    `catscan-dashboard`); an image that the build forgets is missing at
+    `docker compose pull` time, or runs stale next to a new one.
 
 Remediation:
     Build and push each of the pack's images (images.names) with the
@@ -26,7 +26,12 @@ Accepts / rejects:
     - Rejected, at a step's first pushed reference, for a pack with
       `images.attestations`: a push built without each of them set explicitly
       (see policies/attestations.py).
-    - Not understood: names behind variables (`$IMAGE/...`, `${{ matrix.image }}`).
+    - Names are resolved by data flow (policies/lint/values.py): a matrix
+      (`${{ matrix.image }}` takes each literal value of `strategy.matrix`
+      and its `include` entries), env and shell variables, step outputs,
+      docker/metadata-action `images:`.
+    - Not seen: names computed at run time (read from a file, a loop over
+      `ls`), a dynamic matrix (`fromJSON(needs.x.outputs.matrix)`).
 
 Bad:
     ```yaml
@@ -60,7 +65,7 @@ Good:
 """
 
 from ..attestations import missing_attestations
-from ..lint.images import image_uses
+from ..lint.images import image_uses, references, resolve_ref
 from ..lint.placement import flag_missing
 from ..release_manifest import unrecorded_images
 
@@ -79,7 +84,8 @@ def check_workflow(workflow, context):
         if use.ref is None and isinstance(use.spot.holder, str):
             done[use.action].update(context.pack.images.names)  # compose or bake
         elif use.ref is not None:
-            done[use.action].add(use.name)
+            names = {name for name, _tag in references(resolve_ref(workflow, use))}
+            done[use.action].update(names)
     images = context.pack.images
     problems = [
         f"never {verb} `{name}`"

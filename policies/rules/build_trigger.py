@@ -1,7 +1,7 @@
 """The build workflow runs on every push to each of the pack's release branches.
 
 Rationale:
-    Deploys pull prebuilt images tagged with the commit (SPEC section 1); a
+    Deploys pull prebuilt images tagged with the commit; a
     release-branch commit whose push built nothing cannot be deployed, and
     the manual and the code disagree on the branch (`unified-platform`,
     `main`), so the pack lists every branch that must build.

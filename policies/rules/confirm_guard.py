@@ -2,7 +2,7 @@
 
 Rationale:
     Typing `DEPLOY` in a `confirm` input is the deliberate act that stands
-    between a misclick and a production deploy (SPEC section 1). A default of
+    between a misclick and a production deploy. A default of
     `DEPLOY`, or a job that runs without checking it, removes that act.
 
 Remediation:

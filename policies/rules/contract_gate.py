@@ -1,10 +1,10 @@
 """A post-deploy contract check runs, no input can skip it, its bypass defaults to false.
 
 Rationale:
-    The data contracts are the non-negotiable rules from import to API output
-    (SPEC sections 1 and 5). Versions of the real deploy had an input that
-    let the dispatcher skip the check; ALLOW_CONTRACT_FAILURE is a temporary,
-    audited bypass that must default to false.
+    The data contracts are the non-negotiable rules from import to API output.
+    Versions of the real deploy had an input that let the dispatcher skip the
+    check; ALLOW_CONTRACT_FAILURE is a temporary, audited bypass that must
+    default to false.
 
 Remediation:
     After `docker compose up`, run `driftgate verify` (contracts group on) or
@@ -13,6 +13,13 @@ Remediation:
     `${{ vars.ALLOW_CONTRACT_FAILURE || 'false' }}`.
 
 Accepts / rejects:
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     - Accepted contract checks, after the last `up` of the workflow (anywhere
       when nothing runs `up`): `driftgate verify` whose groups include
       `contracts` (no `--groups`, or one listing contracts), or a command
@@ -33,8 +40,11 @@ Accepts / rejects:
       `deploy.contract_bypass_variable`): an `env:` setting it to true, to an
       expression with `|| 'true'` (or `|| true`), or from a dispatch input;
       in run: scripts `VAR=true`, `VAR=${{ inputs.x }}`, `${VAR:-true}`,
-      `${VAR-true}` (true also as 1, yes, on).
-    - Accepted for the bypass: `${{ vars.VAR || 'false' }}`, `${{ vars.VAR }}`,
+      `${VAR-true}` (true also as 1, yes, on), in the commands of the script
+      (nested scripts included).
+    - Accepted for the bypass: words that an `echo` or `printf` prints, comments
+      and heredocs that are not run (`echo "::error::Set VAR=true to bypass"`
+      is text); `${{ vars.VAR || 'false' }}`, `${{ vars.VAR }}`,
       `false`.
 
 Bad:
@@ -57,21 +67,23 @@ Good:
 
 import re
 
-from ..lint.gates import Check, failure_problems, verify_arguments, verify_checks
+from ..lint.deploy_checks import Check, failure_problems, verify_arguments, verify_checks
 from ..lint.placement import (
     carries_script,
     commands_after,
     commands_before,
     flag_missing,
     input_names,
-    runs_only_on_failure,
+    runs_on_success,
+    step_commands,
     unique,
     up_commands,
     workflow_commands,
 )
 from ..lint.shell import words
 from ..lint.shellwords import word_spans
-from ..lint.violation import flag_text, flag_value
+from ..lint.values import Input, Resolved, resolve_template, unknown
+from ..lint.violation import flag_value
 
 ID = "DG110"
 NAME = "contract-gate"
@@ -90,7 +102,7 @@ def check_workflow(workflow, context):
     bypass = context.pack.deploy.contract_bypass_variable
     violations = list(_bypass_settings(workflow, bypass))
     # The last `up` of the deploy itself: a rollback's (on failure only) is the way back.
-    ups = [p for p in up_commands(workflow) if not runs_only_on_failure(workflow, p.step)]
+    ups = [p for p in up_commands(workflow) if runs_on_success(workflow, p.step)]
     candidates = commands_after(workflow, ups[-1]) if ups else _anywhere(workflow, context)
     confirm = context.pack.deploy.confirm_input
     checks = [
@@ -192,10 +204,19 @@ def _bypass_settings(workflow, bypass):
     )
     mentioned = re.compile(name, re.IGNORECASE)
     for step in workflow.steps:
-        if step.run and _mentions(step.run, bypass, mentioned):
-            for match in pattern.finditer(step.run):
+        if not step.run or not _mentions(step.run, bypass, mentioned):
+            continue
+        for placed in step_commands(workflow, step):
+            text = placed.command.text
+            if not _mentions(text, bypass, mentioned) or _is_text_output(text):
+                continue  # words an echo or printf prints are text, not settings
+            for match in pattern.finditer(text):
                 message = f"{bypass} defaults or is set to true (or from an input) in the script"
-                yield flag_text(step.body["run"], match.start(), f"{step.key_path}.run", message)
+                yield placed.flag(message, placed.command.offset_of(match.start()))
+
+
+def _is_text_output(command_text):
+    return (words(command_text)[:1] or [""])[0] in ("echo", "printf")
 
 
 def _mentions(text, name, mentioned):
@@ -215,13 +236,32 @@ def _bypass_flag(argument):
 
 
 def _bad_value(value):
-    if value is True or re.fullmatch(TRUE, str(value).strip(), re.IGNORECASE):
+    """What is wrong with an `env:` value of the bypass variable, by what it resolves to
+    (policies/lint/values.py): true, `x || 'true'`, or a dispatch input."""
+    if value is True:
         return "is hard-coded true"
-    text = str(value)
-    if re.search(r"\|\|\s*['\"]?true\b", text):
+    resolved = resolve_template(str(value), _InputsOnly())
+    truthy = [c for c in resolved.choices if _is_true(c)]
+    if truthy and len(truthy) == len(resolved.choices):
+        return "is hard-coded true"
+    if truthy:
         return "defaults to true (`|| 'true'`)"
-    if re.search(r"\$\{\{\s*true\s*\}\}", text):
-        return "is hard-coded true"
-    if input_names(text):
+    if resolved.inputs:
         return "is set from a dispatch input"
     return None
+
+
+def _is_true(choice):
+    text = "".join(p for p in choice if isinstance(p, str))
+    return len(choice) == 1 and re.fullmatch(TRUE, text.strip(), re.IGNORECASE) is not None
+
+
+class _InputsOnly:
+    """Resolves only what an `env:` value needs here: inputs; other contexts are unknown."""
+
+    def reference(self, parts, depth=0):
+        if parts[0] == "inputs" and len(parts) == 2:
+            return Resolved(((Input(parts[1]),),))
+        if parts[:3] == ("github", "event", "inputs") and len(parts) == 4:
+            return Resolved(((Input(parts[3]),),))
+        return unknown(".".join(parts))

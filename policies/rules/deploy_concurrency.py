@@ -3,7 +3,7 @@
 Rationale:
     With `cancel-in-progress: true`, a second dispatch kills a deploy half
     way through `up --force-recreate`; without a group keyed by the target,
-    two deploys to one VM run at once (SPEC section 4, the January 2026
+    two deploys to one VM run at once (the January 2026
     incident). Deploys to one target must queue.
 
 Remediation:
@@ -11,6 +11,13 @@ Remediation:
     at the top of the workflow (or on each deploying job).
 
 Accepts / rejects:
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     The deploying jobs are the jobs with a step running `docker compose ... up`
     (every job when none does).
     - Accepted: each deploying job is covered by the workflow-level

@@ -3,18 +3,26 @@
 Rationale:
     The manual's "wait 60 s, then curl" is both too slow (the new container
     usually answers within seconds) and too short (a slow start fails a good
-    deploy), and the old container can still answer after it (SPEC sections
-    1 and 2). A gate that polls until a deadline does neither.
+    deploy), and the old container can still answer after it. A gate that
+    polls until a deadline does neither.
 
 Remediation:
     Remove the sleep; `driftgate verify` polls the health endpoint until the
     expected SHA answers healthy or its `--deadline` passes.
 
 Accepts / rejects:
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     - Warned, at the `sleep`: a `sleep` with literal durations (`60`, `1m`,
       `1.5m`, `90s`, `1h`, several summed: `sleep 1m 30s`) totalling at least
       the `min_seconds` option (default 30), that runs after a
-      `docker compose ... up` (later in that script, or a later step) and
+      `docker compose ... up` or a restart (`docker restart`, `docker compose
+      restart`, `systemctl restart`; later in that script, or a later step) and
       before a health check (`driftgate verify`, or a curl/wget/httpie of a URL
       holding the pack's health path). Nested scripts count
       (policies/lint/shell.py); so does a long sleep inside a polling loop.
@@ -37,8 +45,8 @@ Good:
 
 import re
 
-from ..lint.gates import is_health_fetch, verify_arguments
-from ..lint.placement import commands_after, first_up_per_step, unique
+from ..lint.deploy_checks import is_health_fetch, verify_arguments
+from ..lint.placement import commands_after, first_start_per_step, unique
 from ..lint.shell import words
 
 ID = "DG113"
@@ -56,7 +64,13 @@ UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 def check_workflow(workflow, context):
     minimum = float(context.options.get("min_seconds", OPTIONS["min_seconds"]))
     violations = []
-    for up in first_up_per_step(workflow):
+    # The first start of each job is enough: what runs after a later start of the same
+    # job also runs after the first, so its sleeps are among the first one's (one pass
+    # per job, not per step: linear in a workflow of thousands of deploy steps).
+    firsts = {}
+    for up in first_start_per_step(workflow):
+        firsts.setdefault(up.step.job_id, up)
+    for up in firsts.values():
         commands = commands_after(workflow, up)
         # Only a sleep before the last health check waits for one: find it from the end.
         last_check = next(

@@ -4,14 +4,21 @@ Rationale:
     Without `--force-recreate`, compose keeps a container whose configuration
     it thinks unchanged, so the old image can keep running after a deploy;
     without `-d` the step blocks on the containers' logs until the job times
-    out (SPEC section 1: `docker compose up -d --force-recreate`).
+    out (the release process: `docker compose up -d --force-recreate`).
 
 Remediation:
     Run `docker compose -f <file> up -d --force-recreate` in the deploy step.
 
 Accepts / rejects:
-    Every `docker compose ... up` / `docker-compose ... up` command of every
-    run: script, nested scripts included (policies/lint/shell.py):
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
+    Every `docker compose ... up` / `docker-compose ... up` command (`-f`,
+    `-p`, `--project-directory` before `up` allowed):
     - Accepted: `-d` (or `--detach`, or a short flag cluster holding `d`) and
       `--force-recreate`, in any order, with any other options.
     - Rejected, at the `up` word: a missing `-d` or `--force-recreate`, and

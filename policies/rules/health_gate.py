@@ -2,9 +2,9 @@
 
 Rationale:
     A deploy that never looks, or looks and cannot fail (`curl ... || echo`),
-    reports success while the old SHA, or nothing, answers (SPEC sections 2
-    and 4). Just after `up --force-recreate` the old container can still
-    answer, so the check must compare the deployed SHA with the commit.
+    reports success while the old SHA, or nothing, answers. Just after `up
+    --force-recreate` the old container can still answer, so the check must
+    compare the deployed SHA with the commit.
 
 Remediation:
     Run `driftgate verify --target "$TARGET" --expected-sha "$GITHUB_SHA"`
@@ -12,9 +12,11 @@ Remediation:
     fallback and no `continue-on-error`.
 
 Accepts / rejects:
-    For each deploy step (a step whose run: script, nested scripts included,
-    runs `docker compose ... up`), a check must run after its last `up`: later
-    in that script, later in the job, or in a job that needs that job.
+    For each deploy step (a step whose script, nested scripts included, runs
+    `docker compose ... up` or restarts the containers: `docker restart`,
+    `docker compose restart`, `systemctl restart`, `service NAME restart`), a
+    check must run after its last such command: later in that script, later in
+    the job, or in a job that needs that job.
     - Accepted: `driftgate verify` (or `python -m driftgate verify`) whose
       groups include `health` (no `--groups`, one listing health, or a literal
       DRIFTGATE_GROUPS in env: that does).
@@ -36,7 +38,8 @@ Accepts / rejects:
     - Rejected, at the fetch: a health fetch with no SHA comparison; at the
       command: `driftgate verify --groups` leaving out health.
     - Rejected, at the `up` word: no check after `up` (a check before it does
-      not count).
+      not count, nor one in a step or job that runs only on failure:
+      `if: failure()`).
     - Not checked: which target a `driftgate verify` names.
 
 Bad:
@@ -52,9 +55,10 @@ Good:
     ```
 """
 
-from ..lint.gates import health_checks, is_health_fetch
-from ..lint.placement import commands_after, commands_before, unique, up_commands
-from ..lint.workflow import deploy_steps
+from bisect import bisect_right
+
+from ..lint.deploy_checks import health_checks, is_health_fetch
+from ..lint.placement import container_starts, runs_on_success, unique, workflow_commands
 
 ID = "DG109"
 NAME = "health-gate"
@@ -71,19 +75,108 @@ def check_workflow(workflow, context):
     def is_fetch(text):
         return is_health_fetch(text, context.pack.health_path)
 
+    last_per_step = {}
+    for placed in container_starts(workflow):
+        last_per_step[placed.step.key_path] = placed
+    if not last_per_step:
+        return []
+    # Every check of the workflow, found once; then, per start, what runs after it is
+    # read from per-job suffixes (linear, however many deploy steps a workflow has).
+    checks = list(health_checks(workflow, workflow_commands(workflow), is_fetch))
+    index = _ChecksByJob(workflow, checks)
     violations = []
-    ups = up_commands(workflow)
-    for step in deploy_steps(workflow):
-        last_up = [p for p in ups if p.step.key_path == step.key_path][-1]
-        checks = list(health_checks(workflow, commands_after(workflow, last_up), is_fetch))
-        if any(not check.problems for check in checks):
+    for last_up in last_per_step.values():
+        success_only = runs_on_success(workflow, last_up.step)  # else a rollback's start
+        if index.clean_after(last_up, success_only):
             continue
-        if checks:
-            violations.extend(problem for check in checks for problem in check.problems)
+        problems = index.new_problems_after(last_up, success_only)
+        if problems is not None:
+            violations.extend(problems)
             continue
         message = "no check of health and the deployed SHA runs after the containers are brought up"
-        earlier = health_checks(workflow, commands_before(workflow, last_up), is_fetch)
-        if any(check.relevant for check in earlier):
+        if index.relevant_before(last_up):
             message += " (a check before `up` does not count)"
         violations.append(last_up.flag_up(message))
     return unique(violations)
+
+
+def _order(placed):
+    return (placed.step.index, placed.index)
+
+
+class _ChecksByJob:
+    """The health checks of each job in order, with suffix answers: is there a check
+    without problems after a spot (among all checks, or those on the success path)."""
+
+    def __init__(self, workflow, checks):
+        self.workflow = workflow
+        self.by_job = {}
+        for check in sorted(checks, key=lambda c: _order(c.placed)):
+            self.by_job.setdefault(check.placed.step.job_id, []).append(check)
+        self.keys = {job: [_order(c.placed) for c in found] for job, found in self.by_job.items()}
+        self.clean = {}  # (job, success_only) -> suffix: a check without problems from k on
+        self.any = {}  # (job, success_only) -> suffix: a counted check from k on
+        for job, found in self.by_job.items():
+            for success_only in (False, True):
+                clean_from, any_from = [False] * (len(found) + 1), [False] * (len(found) + 1)
+                for k in range(len(found) - 1, -1, -1):
+                    counted = self._is_counted(found[k], success_only)
+                    clean_from[k] = clean_from[k + 1] or (counted and not found[k].problems)
+                    any_from[k] = any_from[k + 1] or counted
+                self.clean[(job, success_only)] = clean_from
+                self.any[(job, success_only)] = any_from
+        self.downstream = {}
+        for job in workflow.jobs:
+            for upstream in workflow.upstream(job):
+                self.downstream.setdefault(upstream.id, []).append(job.id)
+        self.emitted_from = {}  # (job, success_only) -> the first check already emitted
+        self.emitted_jobs = set()  # (downstream job, success_only) whose problems are given
+
+    def _position(self, up):
+        keys = self.keys.get(up.step.job_id, [])
+        return bisect_right(keys, _order(up))
+
+    def clean_after(self, up, success_only):
+        job = up.step.job_id
+        if job in self.by_job and self.clean[(job, success_only)][self._position(up)]:
+            return True
+        return any(
+            self.clean[(other, success_only)][0]
+            for other in self.downstream.get(job, ())
+            if other in self.by_job
+        )
+
+    def _is_counted(self, check, success_only):
+        return not success_only or runs_on_success(self.workflow, check.placed.step)
+
+    def new_problems_after(self, up, success_only):
+        """The problems of the checks after `up` not given before (the checks after an
+        earlier start of the job include these); None when no check runs after it."""
+        job, start = up.step.job_id, self._position(up)
+        later_jobs = [j for j in self.downstream.get(job, ()) if j in self.by_job]
+        here = job in self.by_job and self.any[(job, success_only)][start]
+        if not here and not any(self.any[(j, success_only)][0] for j in later_jobs):
+            return None
+        problems, own = [], self.by_job.get(job, [])
+        stop = self.emitted_from.get((job, success_only), len(own))
+        for check in own[start:stop]:  # each check of the job is read once in all
+            if self._is_counted(check, success_only):
+                problems.extend(check.problems)
+        self.emitted_from[(job, success_only)] = min(start, stop)
+        for other in later_jobs:
+            if (other, success_only) not in self.emitted_jobs:
+                self.emitted_jobs.add((other, success_only))
+                for check in self.by_job[other]:
+                    if self._is_counted(check, success_only):
+                        problems.extend(check.problems)
+        return problems
+
+    def relevant_before(self, up):
+        job, start = up.step.job_id, self._position(up)
+        if any(check.relevant for check in self.by_job.get(job, [])[:start]):
+            return True
+        return any(
+            check.relevant
+            for upstream in self.workflow.upstream(self.workflow.job(job))
+            for check in self.by_job.get(upstream.id, [])
+        )

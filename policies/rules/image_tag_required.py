@@ -2,7 +2,7 @@
 
 Rationale:
     The real compose file had `${IMAGE_TAG:-latest}`: with the variable unset,
-    compose silently runs `latest`, which maps to no commit (SPEC section 3).
+    compose silently runs `latest`, which maps to no commit.
     `${IMAGE_TAG:?...}` stops compose instead.
 
 Remediation:

@@ -1,9 +1,9 @@
 """The app containers publish their ports on 127.0.0.1 only.
 
 Rationale:
-    nginx and the OAuth2 proxy run on the host in front of the API (SPEC
-    section 3); a port published on every interface lets anyone reach the
-    API and dashboard around the authentication.
+    nginx and the OAuth2 proxy run on the host in front of the API; a port
+    published on every interface lets anyone reach the API and dashboard
+    around the authentication.
 
 Remediation:
     Publish as `"127.0.0.1:8000:8000"` (or long syntax with `host_ip: 127.0.0.1`).

@@ -2,7 +2,7 @@
 
 Rationale:
     In January 2026 automatic deploys on push collided with manual deploys
-    over SSH: containers were corrupted and data was lost (SPEC section 1).
+    over SSH: containers were corrupted and data was lost.
     A deploy must start only from the "Run workflow" button or
     `gh workflow run`, never from a push, a schedule or another workflow.
 

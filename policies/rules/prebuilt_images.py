@@ -3,7 +3,7 @@
 Rationale:
     Images built on the VM (`docker-compose build`, `up --build`) are not the
     images the build workflow tested and pushed, and their tag no longer maps
-    to one commit (SPEC section 4). The deploy pulls the `sha-<7 hex>` images
+    to one commit. The deploy pulls the `sha-<7 hex>` images
     the build workflow pushed.
 
 Remediation:
@@ -11,8 +11,13 @@ Remediation:
     and remove every build from the deploy workflow.
 
 Accepts / rejects:
-    Every run: script is read, nested scripts included (ssh heredocs, ssh and
-    `gcloud compute ssh --command` strings, `sh -c`; see policies/lint/shell.py).
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     - Rejected, at the command: `docker build`, `docker buildx build|bake`,
       `docker image build`, `docker compose build`, `docker-compose build`.
     - Rejected, at the `up` word: `docker compose ... up --build`, and an `up`
@@ -39,7 +44,7 @@ Good:
     ```
 """
 
-from ..lint.placement import compose_command, steps_before, unique, workflow_commands
+from ..lint.placement import compose_command, unique, workflow_commands
 from ..lint.shell import words
 from ..lint.violation import flag_value
 
@@ -70,29 +75,52 @@ def check_workflow(workflow, context):
     for placed, compose in commands:
         if compose and (compose[0] == "pull" or compose[0] == "up" and _pulls(compose[1])):
             first_pull.setdefault(placed.step.key_path, placed.index)
+    pulled = _PullsBefore(workflow, first_pull)
     for placed, compose in commands:
         if _docker_build(words(placed.command.text)) or (compose and compose[0] == "build"):
             violations.append(placed.flag("the deploy builds images instead of pulling them"))
         elif compose and compose[0] == "up":
             if "--build" in compose[1]:
                 violations.append(placed.flag_up("`up --build` builds images on the deploy"))
-            elif not _pulled_before(workflow, placed, first_pull):
+            elif not pulled.before(placed):
                 message = "containers are brought up without `docker compose pull` first"
                 violations.append(placed.flag_up(message))
     return unique(violations)
 
 
-def _pulled_before(workflow, placed, first_pull):
-    if first_pull.get(placed.step.key_path, placed.index + 1) <= placed.index:
-        return True
-    return any(step.key_path in first_pull for step in steps_before(workflow, placed.step))
+class _PullsBefore:
+    """Whether a pull runs before a command: earlier in its step, in an earlier step of
+    its job, or in a job it needs. Answered from per-job prefixes (linear in the steps)."""
+
+    def __init__(self, workflow, first_pull):
+        self.first_pull = first_pull
+        self.earlier_in_job = {}  # step key path -> a pull in an earlier step of the job
+        self.job_pulls = {}
+        for job in workflow.jobs:
+            seen = False
+            for step in job.steps:
+                self.earlier_in_job[step.key_path] = seen
+                seen = seen or step.key_path in first_pull
+            self.job_pulls[job.id] = seen
+        self.upstream_pulls = {
+            job.id: any(self.job_pulls.get(u.id) for u in workflow.upstream(job))
+            for job in workflow.jobs
+        }
+
+    def before(self, placed):
+        step = placed.step
+        if self.first_pull.get(step.key_path, placed.index + 1) <= placed.index:
+            return True
+        return self.earlier_in_job.get(step.key_path, False) or self.upstream_pulls.get(
+            step.job_id, False
+        )
 
 
 def _docker_build(found):
     if not found or found[0].rsplit("/", 1)[-1] != "docker":
         return False
     if "build" not in found and "buildx" not in found:
-        return False  # every DOCKER_BUILDS entry holds one: spares most docker commands
+        return False  # every DOCKER_BUILDS entry holds one
     rest = [w for w in found[1:] if not w.startswith("-")]
     return any(rest[: len(build)] == build for build in DOCKER_BUILDS)
 

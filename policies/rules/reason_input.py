@@ -1,7 +1,7 @@
 """Deploy workflows ask for an optional free-text reason, for the audit trail.
 
 Rationale:
-    The operator's reason for a deploy (SPEC section 1: `-f reason="..."`) is
+    The operator's reason for a deploy (`-f reason="..."`) is
     the audit trail of who deployed what and why; it is optional so an
     urgent rollback is never blocked on writing prose.
 

@@ -2,8 +2,9 @@
 
 Rationale:
     The tag `sha-<7 hex>` built from `GITHUB_SHA` maps the deployed version
-    to exactly one commit (SPEC section 1). A dispatch input that sets the
-    tag (an `image_tag` input, SPEC section 4) deploys anything under any
+    to exactly one commit. A dispatch input that sets the
+    tag (an `image_tag` input, as one real
+    deploy had) deploys anything under any
     commit's name, and `latest` deploys whatever was pushed last.
 
 Remediation:
@@ -12,16 +13,25 @@ Remediation:
     tag input, and never refer to `latest`.
 
 Accepts / rejects:
-    Where the tag variable (pack images.tag_variable) is set and what counts as
-    "from the commit": see policies/lint/images.py (an `env:` key, or a shell
-    word `IMAGE_TAG=...`; `sha-${GITHUB_SHA::7}`, `${GITHUB_SHA:0:7}`,
-    `cut -c1-7`, `head -c7`, `--short=7` for the `sha-{sha7}` format).
-    - Rejected, at the `jobs` key: no assignment derives the tag from the commit.
-    - Rejected, at the value: an assignment that uses a dispatch input, or a
-      fixed value (no `$` at all, e.g. `IMAGE_TAG=latest`, `sha-94e9cbb`).
-    - Rejected, at the input's key: a dispatch input named for a tag (its name,
-      split on `_` and `-`, holds `tag`, `sha` or `image`, or equals the tag
-      variable).
+    What it sees: where the tag variable (pack images.tag_variable) is set:
+    an `env:` key (workflow, job or step), or a shell word `IMAGE_TAG=...` in
+    any script a step runs (`export IMAGE_TAG=...`, `echo "IMAGE_TAG=..." >>
+    "$GITHUB_ENV"`, an SSH action's script). Each value is resolved by data
+    flow (policies/lint/values.py): shell variables assigned earlier
+    (`SHORT_SHA="${GITHUB_SHA::7}"` then `IMAGE_TAG="sha-${SHORT_SHA}"`),
+    `${X::N}`, `${X:-default}`, `$(git rev-parse --short=7 HEAD)`, the env
+    chain, step outputs (`${{ steps.vars.outputs.short_sha }}`), job outputs
+    across `needs:`, `format()` and `||` in expressions. A value is the
+    commit's tag when it has the pack's tag format (`sha-` and the commit cut
+    to 7 characters for `sha-{sha7}`).
+    - Rejected, at the `jobs` key: no assignment whose every value is the
+      commit's tag.
+    - Rejected, at the value: an assignment a dispatch input reaches
+      (`${{ inputs.tag || ... }}`, or through env and shell variables), or a
+      fixed value (`IMAGE_TAG=latest`, `sha-94e9cbb`).
+    - Rejected, at the input's key: a dispatch input whose value reaches the tag
+      variable or an image reference (by data flow; its name does not matter:
+      `image_wait_seconds` passed to a `sleep` through `env:` is fine).
     - Rejected, at `latest`: in a run: command, `:latest`, `:-latest` or
       `=latest` right after a name (`catscan-api:latest`,
       `${IMAGE_TAG:-latest}`, `IMAGE_TAG=latest`).
@@ -30,8 +40,11 @@ Accepts / rejects:
       argument of `docker pull|push|tag` (also `docker image ...`), or a
       registry path (`"$REGISTRY/catscan-api"`) in `docker run|create`
       (a bare name there may be a container's `--name`).
-    - Accepted: other assignments from variables (`export IMAGE_TAG="$2"` on
-      the VM, forwarding the runner's value); `latest` in comments or prose.
+    - Accepted: assignments from values a linter cannot see (`export
+      IMAGE_TAG="$2"` on the VM, forwarding the runner's value); `latest` in
+      comments or prose.
+    - Not seen: values computed at run time from files or other commands
+      (`$(cat TAG)`), variables set in a sourced script or a function.
 
 Bad:
     ```yaml
@@ -66,14 +79,16 @@ import re
 
 from ..lint.images import (
     commit_tag_expression,
-    derives_from_commit,
     image_name_and_tag,
+    image_uses,
+    resolve_ref,
+    resolve_spot,
     tag_assignments,
-    uses_input,
 )
 from ..lint.placement import flag_missing, unique
 from ..lint.shell import parse_script, word_spans
 from ..lint.shellwords import strip_prefixes
+from ..lint.values import is_commit_tag
 from ..lint.violation import flag_key, flag_text, with_hint
 
 ID = "DG106"
@@ -85,7 +100,6 @@ OPTIONS = {}
 REMEDIATION = "Set `IMAGE_TAG=sha-${GITHUB_SHA::7}`; no tag input, no `latest`."
 
 LATEST = re.compile(r"(?<=[\w}./-])(?::-?|=)(latest)(?![\w.-])")
-TAG_WORDS = frozenset({"tag", "sha", "image"})
 IMAGE_COMMANDS = frozenset({"pull", "push", "tag", "run", "create"})
 
 
@@ -93,33 +107,57 @@ def check_workflow(workflow, context):
     images = context.pack.images
     variable, violations = images.tag_variable, []
     from_commit = commit_tag_expression(images.tag_format)
-    assignments = tag_assignments(workflow, variable)
-    if not any(derives_from_commit(a.value, images.tag_format) for a in assignments):
+    assignments = [(a, resolve_spot(workflow, a)) for a in tag_assignments(workflow, variable)]
+    if not any(
+        resolved.choices and all(is_commit_tag(c, images.tag_format) for c in resolved.choices)
+        for _, resolved in assignments
+    ):
         message = f"the deploy never sets {variable} from the commit (`{from_commit}`)"
         violations.append(flag_missing(workflow, message))
-    for assignment in assignments:
-        if uses_input(assignment.value):
+    reaching = set()
+    for assignment, resolved in assignments:
+        reaching |= resolved.inputs
+        if _forwards(assignment.value, variable):
+            continue  # `IMAGE_TAG=$IMAGE_TAG ssh ...`: the value set elsewhere, judged there
+        if resolved.inputs:
             message = f"a dispatch input sets {variable}: anyone dispatching picks the image"
             violations.append(assignment.flag(message))
-        elif "$" not in assignment.value and not derives_from_commit(
-            assignment.value, images.tag_format
-        ):
-            message = f"{variable} is fixed to `{assignment.value}`, not taken from the commit"
+        elif any(not is_commit_tag(choice, images.tag_format) for choice in _literal(resolved)):
+            fixed = "".join(_literal(resolved)[0])
+            message = f"{variable} is fixed to `{fixed}`, not taken from the commit"
             violations.append(assignment.flag(message))
-    violations += _tag_inputs(workflow, variable)
+    for use in image_uses(workflow):
+        if use.ref is not None:
+            reaching |= resolve_ref(workflow, use).inputs
+    violations += _tag_inputs(workflow, reaching)
     violations += _latest(workflow)
     violations += _untagged(workflow, images.names)
     hint = f"Set `{variable}={from_commit}`; no tag input, no `latest`."
     return with_hint(unique(violations), hint)
 
 
-def _tag_inputs(workflow, variable):
+def _forwards(value, variable):
+    """`$IMAGE_TAG`, `${IMAGE_TAG}`, `${{ env.IMAGE_TAG }}`: the variable passed on."""
+    text = str(value).strip().strip("'\"")
+    forms = {f"${variable}", f"${{{variable}}}", f"${{{{ env.{variable} }}}}"}
+    return text in forms
+
+
+def _literal(resolved):
+    return [c for c in resolved.choices if all(isinstance(p, str) for p in c)]
+
+
+def _tag_inputs(workflow, reaching):
+    """The dispatch inputs whose value reaches the tag variable or an image reference
+    (by data flow, not by name: `image_wait_seconds` passed to a sleep is harmless)."""
     inputs = workflow.dispatch_inputs_container
-    for name in workflow.dispatch_inputs:
-        parts = set(re.split(r"[_-]", name.lower()))
-        if parts & TAG_WORDS or name.lower() == variable.lower():
-            message = f"dispatch input `{name}` can override the image tag"
-            yield flag_key(inputs, name, f"on.workflow_dispatch.inputs.{name}", message)
+    by_name = {name.lower(): name for name in workflow.dispatch_inputs}
+    for name in sorted(reaching, key=str.lower):
+        declared = by_name.get(name.lower())
+        if declared is not None:
+            message = f"dispatch input `{declared}` can override the image tag"
+            key_path = f"on.workflow_dispatch.inputs.{declared}"
+            yield flag_key(inputs, declared, key_path, message)
 
 
 def _latest(workflow):
@@ -131,7 +169,7 @@ def _latest(workflow):
                 for match in LATEST.finditer(command.text):
                     offset = command.offset_of(match.start(1))
                     message = "an image reference uses `latest`: deploy the commit's tag"
-                    yield flag_text(step.run, offset, f"{step.key_path}.run", message)
+                    yield flag_text(step.run, offset, step.script_path, message)
 
 
 def _untagged(workflow, names):
@@ -148,7 +186,7 @@ def _untagged(workflow, names):
                     continue
                 for offset, ref in _untagged_refs(command, names):
                     message = f"`{ref}` has no tag: docker uses `latest`; deploy the commit's tag"
-                    yield flag_text(run, command.offset_of(offset), f"{step.key_path}.run", message)
+                    yield flag_text(run, command.offset_of(offset), step.script_path, message)
 
 
 def _untagged_refs(command, names):

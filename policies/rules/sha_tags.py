@@ -1,26 +1,30 @@
 """Every pushed image carries the commit's tag (`sha-<7 hex>`), and only that.
 
 Rationale:
-    A deploy pulls `<image>:sha-<7 hex>` built from `GITHUB_SHA` (SPEC
-    section 1). A push without that tag leaves the commit undeployable; a push
-    of `latest` (or of every local tag) publishes an image that compose can
-    silently run (SPEC section 4, "a `latest` tag pushed and usable").
+    A deploy pulls `<image>:sha-<7 hex>` built from `GITHUB_SHA`. A push
+    without that tag leaves the commit undeployable; a push of `latest` (or of
+    every local tag) publishes an image that compose can silently run.
 
 Remediation:
     Set `IMAGE_TAG=sha-${GITHUB_SHA::7}` and push `<registry>/<image>:$IMAGE_TAG`.
 
 Accepts / rejects:
     Pushes are found as policies/lint/images.py says (docker push, build
-    `--push`, compose push, bake `--push`, docker/build-push-action).
-    - Accepted: a pushed reference whose tag is the tag variable (`$IMAGE_TAG`,
-      `${IMAGE_TAG}`, `${{ env.IMAGE_TAG }}`) when the workflow sets it from
-      the commit and never from an input or a fixed value; or a tag that is
-      itself a commit derivation (`sha-${GITHUB_SHA::7}`). `docker compose
+    `--push`, compose push, bake `--push`, docker/build-push-action, in any
+    script a step runs). Each pushed reference is resolved by data flow
+    (policies/lint/values.py): shell variables (`TAG="sha-${GITHUB_SHA::7}"`
+    then `docker push "$REGISTRY/$IMAGE:$TAG"`), the env chain and
+    `$GITHUB_ENV`, step outputs, docker/metadata-action tags (`type=sha`),
+    job outputs across `needs:`, matrices, `format()`.
+    - Accepted: a pushed reference whose every resolved tag has the pack's
+      format (`sha-` and the commit cut to 7 characters). `docker compose
       push` and `docker buildx bake --push` (tags in their files) when the
-      variable is set from the commit.
+      tag variable is set from the commit, and only from it.
     - Rejected, at the reference: any other tag (`latest`, a fixed tag, an
-      input, the full `${{ github.sha }}` for a `sha-{sha7}` pack), no tag,
-      `docker push --all-tags`, docker/build-push-action with no `tags`.
+      input, the full `${{ github.sha }}` for a `sha-{sha7}` pack, a value
+      that cannot be traced to the commit), no tag, `docker push --all-tags`,
+      docker/build-push-action with no `tags`.
+    - Not seen: tags computed at run time from files or other commands.
 
 Bad:
     ```yaml
@@ -54,9 +58,9 @@ Good:
 
 from ..lint.images import (
     commit_tag_expression,
-    derives_from_commit,
     image_uses,
-    is_variable,
+    references,
+    resolve_ref,
     variable_from_commit,
 )
 
@@ -78,25 +82,23 @@ def check_workflow(workflow, context):
     for use in image_uses(workflow):
         if use.action != "push":
             continue
-        problem = _problem(use, variable, from_commit, images)
+        problem = _problem(workflow, use, variable, from_commit, images)
         if problem:
             yield use.spot.flag(problem)._replace(hint=hint)
 
 
-def _problem(use, variable, from_commit, images):
+def _problem(workflow, use, variable, from_commit, images):
     if use.all_tags:
         return "`docker push --all-tags` pushes every local tag, not only the commit's"
     if use.ref is None:
         if isinstance(use.spot.holder, str) and from_commit:
             return None  # compose push / bake: the tags are the files' ${IMAGE_TAG}
         return f"the pushed images' tags are not {variable} set from the commit"
-    tag = use.tag
-    if tag is None:
-        return f"`{use.ref}` has no tag: it is pushed as `latest`"
-    if is_variable(tag, variable):
-        if from_commit:
-            return None
-        return f"{variable} is not (only) set from the commit: `{use.ref}`"
-    if derives_from_commit(tag, images.tag_format):
-        return None
-    return f"`{use.ref}` is pushed with a tag that is not the commit's `{images.tag_shape}`"
+    for _name, tag in references(resolve_ref(workflow, use)):
+        if tag is None:
+            return f"`{use.ref}` has no tag: it is pushed as `latest`"
+        if "{input." in tag:
+            return f"a dispatch input sets the tag of `{use.ref}`"
+        if tag != images.tag_format:
+            return f"`{use.ref}` is pushed with a tag that is not the commit's `{images.tag_shape}`"
+    return None

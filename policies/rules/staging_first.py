@@ -2,7 +2,7 @@
 
 Rationale:
     The manual's rule is "deploy to staging first, verify, then deploy to
-    production" (SPEC section 1). A production deploy of a commit staging
+    production". A production deploy of a commit staging
     never ran healthy skips the only rehearsal.
 
 Remediation:
@@ -11,6 +11,13 @@ Remediation:
     or `driftgate verify --target production --groups promotion`.
 
 Accepts / rejects:
+    What it sees: every script a step runs (its `run:`, or the script input
+    of a catalogued action, such as an SSH action's `script:`), nested
+    scripts included (ssh heredocs, `ssh host '...'`, `gcloud compute ssh
+    --command`, `bash -c`), wrappers taken off (`sudo -u USER`, `env`,
+    `nohup`, `time`); what `echo` or `printf` prints and comments are not
+    commands. Not seen: scripts in files the step runs (`bash deploy.sh`),
+    shell functions and aliases.
     For every pack target with `promoted_from` (Cat-Scan: production, from
     staging), a check must run BEFORE the first `docker compose ... up`
     (earlier in that script, earlier in the job, or in a job it needs).
@@ -53,7 +60,7 @@ Good:
 import re
 from urllib.parse import urlsplit
 
-from ..lint.gates import (
+from ..lint.deploy_checks import (
     COMMIT_SHA,
     Check,
     health_checks,

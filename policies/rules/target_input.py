@@ -5,7 +5,7 @@ Rationale:
     the pack's targets, never typed free-hand and never production by default
     (one click on "Run workflow" must not deploy production). Binding each
     job's `environment:` to the target makes GitHub apply that environment's
-    protection rules and secrets (SPEC section 1).
+    protection rules and secrets.
 
 Remediation:
     Add a required `target` input (the pack's deploy.target_input) of type
@@ -77,10 +77,10 @@ Good:
     ```
 """
 
-import re
-
+from ..lint.expressions import find_expressions
+from ..lint.placement import input_names
 from ..lint.violation import flag_key, flag_value, with_hint
-from ..lint.workflow import flag_missing_input, input_references
+from ..lint.workflow import flag_missing_input
 
 ID = "DG102"
 NAME = "target-input"
@@ -89,8 +89,6 @@ SEVERITY = "error"
 APPLIES_TO = "deploy"
 OPTIONS = {}
 REMEDIATION = "Add a required choice input of the targets; `environment: ${{ inputs.target }}`."
-
-ONE_EXPRESSION = re.compile(r"\s*\$\{\{[^}]*\}\}\s*")
 
 
 def check_workflow(workflow, context):
@@ -153,11 +151,18 @@ def _environment_violations(workflow, job, name):
     if isinstance(job.body["environment"], dict) and "name" in job.body["environment"]:
         holder, key, key_path = job.body["environment"], "name", f"{key_path}.name"
     value = holder[key]
-    bound = (
-        isinstance(value, str)
-        and ONE_EXPRESSION.fullmatch(value) is not None
-        and name in [ref for _, ref in input_references(value)]
-    )
+    bound = isinstance(value, str) and _is_one_expression(value) and name in input_names(value)
     if not bound:
         message = f"job {job.id}'s environment must be `${{{{ inputs.{name} }}}}`"
         yield flag_value(holder, key, key_path, message)
+
+
+def _is_one_expression(value):
+    """Whether a value is exactly one `${{ }}` and nothing around it."""
+    found = find_expressions(value.strip())
+    return (
+        len(found) == 1
+        and found[0].closed
+        and found[0].start == 0
+        and (found[0].end == len(value.strip()))
+    )

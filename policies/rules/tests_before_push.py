@@ -1,8 +1,8 @@
-"""Images are pushed only after the contract and recovery tests passed.
+"""Images are pushed only after the pack's test suites passed.
 
 Rationale:
-    The build pushes what deploys will pull (SPEC section 1: "run the
-    contract and recovery tests, build, push"). An image pushed before its
+    The build pushes what deploys will pull (the release process: run the
+    contract and recovery tests, build, push). An image pushed before its
     tests pass, or while they are allowed to fail, is deployable broken.
 
 Remediation:
@@ -10,12 +10,17 @@ Remediation:
     earlier steps of the pushing job), and let them fail the build.
 
 Accepts / rejects:
-    Suites (option `suites`, default contract and recovery) are found in
-    pytest commands of run: scripts: `pytest`, `py.test`, `python -m pytest`,
-    also behind `uv|poetry|pipenv|hatch|pdm run`. A command runs a suite when
-    one of its arguments holds the suite's name, ignoring case
-    (`tests/contracts`, `-m recovery`), or when it selects nothing (no path,
-    no `-k`/`-m`: the whole test suite).
+    The suites are the pack's `test_suites` (a name, `paths` patterns and/or
+    `jobs`); a pack without them falls back to the `suites` option's names
+    (default contract and recovery), each matched as `*name*` on pytest's
+    arguments. A suite runs:
+    - in a job that the pack names for it (`jobs:`, fnmatch on the job's id or
+      `name:`, ignoring case: `Contract and Recovery Tests`), unless the job
+      has `continue-on-error`;
+    - or in a pytest command of a script (`pytest`, `py.test`, `python -m
+      pytest`, also behind `uv|poetry|pipenv|hatch|pdm run`) one of whose
+      arguments matches a `paths` pattern (ignoring case), or that selects
+      nothing (no path, no `-k`/`-m`: the whole test suite).
     - A test command does not count when its failure is swallowed
       (`|| true`, `|| echo`, `continue-on-error` on its step or job).
     - Accepted: every pushing job (see policies/lint/images.py for pushes) has
@@ -60,44 +65,69 @@ Good:
     ```
 """
 
+from fnmatch import fnmatchcase
+
 from ..lint.images import image_uses
 from ..lint.placement import continue_on_error
 from ..lint.shell import has_fail_suppression, parse_script, words
 from ..lint.shellwords import strip_prefixes
 from ..lint.workflow import runs_despite_needs
+from ..pack import TestSuite
 
 ID = "DG202"
 NAME = "tests-before-push"
-SUMMARY = "Images are pushed only after the contract and recovery tests passed."
+SUMMARY = "Images are pushed only after the pack's test suites passed."
 SEVERITY = "error"
 APPLIES_TO = "build"
 OPTIONS = {"suites": ["contract", "recovery"]}
-REMEDIATION = "Run the contract and recovery tests in a job every pushing job needs."
+REMEDIATION = "Run the pack's test suites in a job every pushing job needs."
 
 RUNNERS = frozenset({"uv", "poetry", "pipenv", "hatch", "pdm"})
 
 
+def test_suites(pack, options):
+    """The pack's test suites; without any, the `suites` option's names as path words."""
+    if pack.test_suites:
+        return pack.test_suites
+    names = options.get("suites", OPTIONS["suites"])
+    names = [names] if isinstance(names, str) else [str(n) for n in names]
+    return tuple(TestSuite(name, (f"*{name}*",)) for name in names)
+
+
 def check_workflow(workflow, context):
-    suites = context.options.get("suites", OPTIONS["suites"])
-    suites = [suites] if isinstance(suites, str) else [str(s) for s in suites]
+    suites = test_suites(context.pack, context.options)
     first_push = {}
     for use in image_uses(workflow):
         if use.action == "push":
             first_push.setdefault(use.spot.job_id, use)
     for job_id, push in first_push.items():
         job = workflow.job(job_id)
+        gating = _gating_jobs(workflow, job)
+        ran = {s.name for s in suites if any(_job_runs(workflow, g, s) for g in gating)}
         steps = [*job.steps[: push.spot.step.index]]
-        for upstream in _gating_jobs(workflow, job):
+        for upstream in gating:
             steps += upstream.steps
-        ran = set()
         for step in steps:
-            if ran.issuperset(suites):
+            if len(ran) == len(suites):
                 break  # the rest can only find suites already found
-            ran |= _suites_run(workflow, step, suites)
-        missing = [s for s in suites if s not in ran]
+            ran |= _suites_run(workflow, step, [s for s in suites if s.name not in ran])
+        missing = [s.name for s in suites if s.name not in ran]
         if missing:
             names = " and ".join(missing)
             yield push.spot.flag(f"job {job_id} pushes images before the {names} tests pass")
+
+
+def _job_runs(workflow, job, suite):
+    """Whether a job is one the pack names for the suite (by id or `name:`), and can fail."""
+    if not suite.jobs or _tolerated(job):
+        return False
+    names = [job.id.lower(), str(job.body.get("name", "")).lower()]
+    return any(fnmatchcase(n, pattern.lower()) for n in names for pattern in suite.jobs)
+
+
+def _tolerated(job):
+    value = job.body.get("continue-on-error")
+    return value is not None and value is not False and str(value).strip() != "false"
 
 
 def _gating_jobs(workflow, job, seen=None):
@@ -136,7 +166,7 @@ def _suites_run(workflow, step, suites):
         arguments = pytest_arguments(words(command.text))
         if arguments is None or has_fail_suppression(commands, index):
             continue
-        ran |= {s for s in suites if _selects(arguments, s)}
+        ran |= {s.name for s in suites if _selects(arguments, s)}
     return ran
 
 
@@ -156,7 +186,8 @@ def pytest_arguments(command_words):
 
 
 def _selects(arguments, suite):
-    if any(suite.lower() in argument.lower() for argument in arguments):
+    lowered = [argument.lower() for argument in arguments]
+    if any(fnmatchcase(a, p.lower()) for a in lowered for p in suite.paths):
         return True
     selecting = {"-k", "-m"} | {a for a in arguments if a.startswith(("-k", "-m"))}
     positional = [a for a in arguments if not a.startswith("-")]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from driftgate.policies.lint.linter import lint_paths
-from driftgate.policies.lint.placement import runs_only_on_failure
+from driftgate.lint.runner import lint_paths
+from driftgate.policies.lint.placement import runs_on_success
 from driftgate.policies.lint.workflow import Workflow
 from driftgate.policies.yamlsource import parse_yaml
 
@@ -68,7 +68,7 @@ def test_the_rollback_never_stands_in_for_the_deploy_gate(tmp_path):
 def test_which_steps_run_only_on_failure(condition, only_on_failure):
     text = f'jobs:\n  d:\n    steps:\n      - if: "{condition}"\n        run: echo\n'
     workflow = Workflow(parse_yaml(text), "deploy.yml")
-    assert runs_only_on_failure(workflow, workflow.steps[0]) is only_on_failure
+    assert runs_on_success(workflow, workflow.steps[0]) is not only_on_failure
 
 
 def test_a_job_that_runs_only_on_failure():
@@ -77,4 +77,4 @@ def test_a_job_that_runs_only_on_failure():
         "  rollback:\n    needs: deploy\n    if: failure()\n    steps:\n      - run: echo\n"
     )
     workflow = Workflow(parse_yaml(text), "deploy.yml")
-    assert [runs_only_on_failure(workflow, s) for s in workflow.steps] == [False, True]
+    assert [runs_on_success(workflow, s) for s in workflow.steps] == [True, False]

@@ -7,15 +7,18 @@ must be caught exactly at the lines holding the given markers.
 import shutil
 from pathlib import Path
 
-from driftgate.policies.lint.linter import lint_paths
+from driftgate.lint.runner import lint_paths
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan"
+# The second reference, in another style: a matrix build with docker/build-push-action,
+# a deploy through an SSH action whose script gets the tag from step outputs.
+MATRIX_REFERENCE = REFERENCE.parent / "catscan-matrix"
 
 
-def lint_copy(tmp_path, file=None, snippet=None, replacement=None):
+def lint_copy(tmp_path, file=None, snippet=None, replacement=None, reference=REFERENCE):
     """Lint a copy of the reference, with one snippet replaced; the text of the changed file."""
     root = tmp_path / "catscan"
-    shutil.copytree(REFERENCE, root)
+    shutil.copytree(reference, root)
     text = None
     if file is not None:
         path = root / file
@@ -28,9 +31,11 @@ def lint_copy(tmp_path, file=None, snippet=None, replacement=None):
     return report, root, text
 
 
-def assert_caught_at_lines(tmp_path, rule, file, snippet, replacement, on_lines):
+def assert_caught_at_lines(
+    tmp_path, rule, file, snippet, replacement, on_lines, reference=REFERENCE
+):
     """The mutated copy has `rule` findings exactly on the lines holding `on_lines`."""
-    report, _, text = lint_copy(tmp_path, file, snippet, replacement)
+    report, _, text = lint_copy(tmp_path, file, snippet, replacement, reference)
     lines = text.splitlines()
     expected = [_line_holding(text, marker) for marker in on_lines]
     found = [f for f in report.findings if f.rule_id == rule]

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from lint_samples import CI_WITH_PUSH
+from lint_samples import CI_WITH_PUSH, error_lines
 
 from driftgate.policies.yamlsource import MAX_FILE_BYTES
 
@@ -53,6 +53,9 @@ def make_bad(kind, path):
     if kind == "multi-document":
         path.write_text("on: push\n---\non: pull_request\n")
         return "single YAML document"
+    if kind == "duplicate-key":  # GitHub refuses it; the first run: would hide
+        path.write_text("on: push\njobs:\n  a:\n    steps:\n      - run: ok\n        run: x\n")
+        return f"{path.name}:6: duplicate key 'run' at column 9 (first at line 5)"
     if kind == "deep-nesting":
         path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
         return "invalid YAML"
@@ -72,6 +75,7 @@ KINDS = [
     "missing",
     "multi-document",
     "deep-nesting",
+    "duplicate-key",
 ]
 
 
@@ -136,7 +140,7 @@ def test_a_symlink_loop_in_the_workflows_folder_is_one_error(fake_rules, tmp_pat
     _repository_with_a_symlink_loop(tmp_path)
     code, out, err = run_cli("lint", "--format", "text", tmp_path)
     assert code == 2
-    (line,) = err.strip().splitlines()
+    (line,) = error_lines(err)
     loop = tmp_path / ".github" / "workflows" / "loop.yml"
     assert line.startswith(f"driftgate: error: {loop}: cannot read: ")
     assert "symbolic links" in line
@@ -156,7 +160,7 @@ def test_a_symlink_loop_end_to_end(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
-    (line,) = proc.stderr.strip().splitlines()
+    (line,) = error_lines(proc.stderr)
     assert line.startswith("driftgate: error: .github/workflows/loop.yml: cannot read: ")
     assert "Traceback" not in proc.stderr
     assert '"files": 1' in proc.stdout  # ci.yml was linted
@@ -175,8 +179,50 @@ def test_an_unreadable_workflows_folder_is_one_error(fake_rules, repo, run_cli, 
     monkeypatch.setattr(os, "scandir", scandir)
     code, out, err = run_cli("lint", "--format", "text", root)
     assert code == 2
-    (line,) = err.strip().splitlines()
+    (line,) = error_lines(err)
     workflows = root / ".github" / "workflows"
     assert line == f"driftgate: error: {workflows}: cannot read: Permission denied"
     assert "1 file" in out  # the compose file the pack names was still linted
     assert "All clean" not in out and "Traceback" not in err + out
+
+
+def _run_script(body):
+    """A deploy workflow whose one step runs `body` (indented into a `run: |` block)."""
+    lines = "".join(f"          {line}\n" for line in body.splitlines())
+    head = "on: workflow_dispatch\njobs:\n  deploy:\n    runs-on: x\n    steps:\n"
+    return head + "      - run: |\n" + lines
+
+
+HOSTILE = {
+    # 90,000 unclosed `${{` (about 1.6 MB): once rescanned to the end for each one
+    "unclosed-expressions": lambda: _run_script("${{\n" * 90_000),
+    "unclosed-heredocs": lambda: _run_script("ssh vm bash -s <<EOF\n" * 60_000),
+    "unclosed-quotes": lambda: _run_script('echo "a\n' * 90_000),
+    "unclosed-substitutions": lambda: _run_script("docker compose up $(\n" * 60_000),
+    "one-long-command": lambda: _run_script("docker compose up " + "-d " * 400_000),
+    # 20,000 deploy steps, each with an up, a sleep and a check: the after-up searches
+    "many-steps": lambda: (
+        "on: workflow_dispatch\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+        + "      - run: docker compose up -d && sleep 60 && curl localhost/health\n" * 20_000
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_hostile_file_under_the_size_limit_finishes_in_time(kind, tmp_path):
+    """Every scan is linear: the deadline is the behaviour (under 2 s on an idle machine;
+    the bound allows for a loaded 2-core CI runner)."""
+    import time
+
+    from driftgate.lint.runner import lint_paths
+
+    text = HOSTILE[kind]()
+    assert len(text.encode()) < MAX_FILE_BYTES
+    path = tmp_path / ".github" / "workflows" / "deploy.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    started = time.monotonic()
+    report = lint_paths([path], jobs=1)
+    elapsed = time.monotonic() - started
+    assert report.files == (str(path),) or report.errors  # linted, or one clear error
+    assert elapsed < 8, f"{kind}: {elapsed:.1f} s"

@@ -1,5 +1,6 @@
 """`driftgate lint`, `rules`, `explain`: exit codes and the documentation commands."""
 
+import json
 import os
 import subprocess
 import sys
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from lint_samples import CI_WITH_PUSH, CLEAN_CI, DEPLOY
+from lint_samples import CI_WITH_PUSH, CLEAN_CI, CLEAN_REPO, DEPLOY
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIFTGATE = os.path.join(os.path.dirname(sys.executable), "driftgate")
@@ -26,9 +27,34 @@ def three_severities(repo):
 
 
 def test_exit_0_when_clean(fake_rules, repo, run_cli):
-    root = repo({".github/workflows/ci.yml": CLEAN_CI})
+    root = repo(CLEAN_REPO)
     code, out, err = run_cli("lint", root)
-    assert (code, err) == (0, "") and "All clean: 1 file, no findings." in out
+    assert (code, err) == (0, "") and "All clean: 4 files, no findings." in out
+
+
+def test_globs_that_match_nothing_are_said_and_the_run_is_not_called_clean(
+    fake_rules, repo, run_cli
+):
+    """A renamed deploy workflow must not read as compliant."""
+    root = repo({".github/workflows/ci.yml": CLEAN_CI})
+    code, out, err = run_cli("lint", "--format", "text", root)
+    assert code == 0 and out == "No findings in 1 file.\n"
+    assert err.splitlines() == [
+        f"driftgate: warning: {root}: no deploy workflow matched "
+        "`.github/workflows/deploy.yml`, `.github/workflows/deploy.yaml`: DG903 checked nothing",
+        f"driftgate: warning: {root}: no build workflow matched "
+        "`.github/workflows/build-and-push.yml`, `.github/workflows/build-and-push.yaml`: "
+        "DG904 checked nothing",
+        f"driftgate: warning: {root}: no compose file matched "
+        "`docker-compose.gcp.yml`: DG902 checked nothing",
+    ]
+    document = json.loads(run_cli("lint", "--format", "json", root)[1])
+    assert [u["kind"] for u in document["unmatched"]] == ["deploy", "build", "compose"]
+    assert document["unmatched"][0]["rules"] == ["DG903"]
+    sarif = json.loads(run_cli("lint", "--format", "sarif", root)[1])
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["level"] for n in notes] == ["warning"] * 3
+    assert "DG903 checked nothing" in notes[0]["message"]["text"]
 
 
 @pytest.mark.parametrize(
@@ -111,16 +137,17 @@ def test_docs_rules_md_is_fresh():
 
 
 def test_lint_the_reference_end_to_end():
-    """The real console script on the bundled reference: clean, exit 0."""
+    """The real console script on the bundled reference: no finding, exit 0."""
     proc = subprocess.run(
-        [DRIFTGATE, "lint", "--format", "text", "examples/catscan"],
+        [DRIFTGATE, "lint", "--format", "json", "examples/catscan"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert (proc.returncode, proc.stderr) == (0, "")
-    assert "All clean: 3 files, no findings." in proc.stdout
+    report = json.loads(proc.stdout)
+    assert report["summary"]["files"] == 3 and report["findings"] == []
 
 
 def test_lint_a_violation_end_to_end(tmp_path):

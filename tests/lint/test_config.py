@@ -3,9 +3,9 @@
 import pytest
 from lint_samples import CI_WITH_PUSH, DEPLOY
 
+from driftgate.lint.config import ConfigError, find_config, load_config
+from driftgate.lint.runner import lint_paths
 from driftgate.policies.errors import InputError
-from driftgate.policies.lint.config import ConfigError, find_config, load_config
-from driftgate.policies.lint.linter import lint_paths
 
 
 def lint_repo(repo, config_name, config_text, files=None):
@@ -18,8 +18,32 @@ def test_rules_disabled_by_id_or_name(fake_rules, repo):
         repo, "driftgate.yaml", "version: 1\nrules:\n  no-push: {enabled: false}\n"
     )
     assert report.findings == ()
-    _, report = lint_repo(repo, ".driftgate.yaml", "rules:\n  DG901: false\n")
-    assert report.findings == ()
+
+
+def test_a_dot_config_is_read_when_it_is_the_only_one(fake_rules, repo):
+    """Each half in its own repository: beside a driftgate.yaml, the dot file is not read."""
+    root = repo({".github/workflows/ci.yml": CI_WITH_PUSH})
+    assert [f.rule_id for f in lint_paths([root]).findings] == ["DG901"]  # the control
+    (root / ".driftgate.yaml").write_text("rules:\n  DG901: false\n")
+    assert find_config(root).name == ".driftgate.yaml"
+    assert lint_paths([root]).findings == ()
+    (root / "driftgate.yaml").write_text("rules:\n  DG904: false\n")  # preferred: DG901 back
+    assert [f.rule_id for f in lint_paths([root]).findings] == ["DG901"]
+
+
+def test_docs_url_reaches_every_format(fake_rules, repo, run_cli):
+    config = "docs_url: https://wiki.example/lint/{id}#{name}\n"
+    root, report = lint_repo(repo, "driftgate.yaml", config)
+    expected = "https://wiki.example/lint/dg901#no-push"
+    assert [f.doc_url for f in report.findings] == [expected]
+    assert f"docs: {expected}" in run_cli("lint", "--format", "text", root)[1]
+    assert f'"doc_url": "{expected}"' in run_cli("lint", "--format", "json", root)[1]
+    assert f'"helpUri": "{expected}"' in run_cli("lint", "--format", "sarif", root)[1]
+
+
+def test_docs_url_defaults_to_the_project_site(fake_rules, repo):
+    _, report = lint_repo(repo, "driftgate.yaml", "version: 1\n")
+    assert [f.doc_url for f in report.findings] == ["https://driftgate.dev/rules/dg901/"]
 
 
 def test_severity_override(fake_rules, repo):
@@ -80,6 +104,7 @@ def test_pack_from_config_is_relative_to_it(fake_rules, repo):
         ("version: 2\n", ":1: version: unsupported config version"),
         ("colour: red\n", ":1: colour: unknown key"),
         ("pack: [a]\n", "pack: must be a file path"),
+        ("docs_url: 3\n", ":1: docs_url: must be a URL"),
         ("- a list\n", "the config must be a mapping"),
         ("rules: {DG901: {severity: [\n", "invalid YAML"),
     ],

@@ -4,9 +4,9 @@ import os
 
 from lint_samples import CI_WITH_PUSH, COMPOSE_LATEST, DEPLOY
 
-from driftgate.policies.lint.discovery import kind_for, matches, repo_root
+from driftgate.lint.discovery import kind_for, matches, repo_root
+from driftgate.lint.runner import lint_paths
 from driftgate.policies.lint.engine import default_pack
-from driftgate.policies.lint.linter import lint_paths
 
 FILES = default_pack().files
 

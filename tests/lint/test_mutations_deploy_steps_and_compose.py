@@ -1,6 +1,6 @@
 """One-change violations of the reference (examples/catscan) are caught at the right line.
 
-Rules DG107-DG113, DG401, DG402. Each row copies the reference to a temporary
+Rules DG107-DG114, DG401, DG402. Each row copies the reference to a temporary
 repository, replaces one exact snippet (it must occur exactly once), lints the
 copy with the engine as `driftgate lint` would, and asserts the rule's findings
 are exactly at the expected lines. The unmodified reference is clean.
@@ -11,7 +11,8 @@ from reference_mutations import assert_caught_at_lines, lint_copy
 
 DEPLOY = ".github/workflows/deploy.yml"
 COMPOSE = "docker-compose.gcp.yml"
-RULES = ("DG107", "DG108", "DG109", "DG110", "DG111", "DG112", "DG113", "DG401", "DG402")
+RULES = ("DG107", "DG108", "DG109", "DG110", "DG111", "DG112", "DG113", "DG114", "DG401", "DG402")
+ROLLBACK_IF = "        if: failure() && steps.gate.outcome == 'failure'\n"
 
 UP = "          docker compose -f docker-compose.gcp.yml up -d --force-recreate\n"
 GATE = 'driftgate verify --target "$TARGET" --expected-sha "$GITHUB_SHA"\n'
@@ -38,6 +39,16 @@ MUTATIONS = [
     ("no-force-recreate", "DG108", DEPLOY, "up -d --force-recreate", "up -d", ["yml up -d"]),
     ("not-detached", "DG108", DEPLOY, "up -d --force-recreate", "up --force-recreate", ["yml up"]),
     ("gate-or-true", "DG109", DEPLOY, ARTIFACTS, ARTIFACTS + " || true", ["|| true"]),
+    # The way back: a rollback that never runs after a failure, or runs every time.
+    (
+        "rollback-never-runs",
+        "DG114",
+        DEPLOY,
+        ROLLBACK_IF,
+        "        if: steps.gate.outcome == 'failure'\n",
+        ["yml up -d --force-recreate"],
+    ),
+    ("rollback-always", "DG114", DEPLOY, ROLLBACK_IF, "        if: always()\n", [UP.strip()]),
     (
         "gate-continue-on-error",
         "DG109",

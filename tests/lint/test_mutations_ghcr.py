@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from driftgate.policies.lint.linter import lint_paths
+from driftgate.lint.runner import lint_paths
 from driftgate.policies.pack import PACKS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan-ghcr"

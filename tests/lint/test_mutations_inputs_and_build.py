@@ -7,10 +7,12 @@ are exactly at the expected lines (an empty list: a near miss the rule must
 accept). The unmodified reference is clean.
 """
 
+import importlib
+
 import pytest
 from reference_mutations import REFERENCE, assert_caught_at_lines, lint_copy
 
-from driftgate.policies.lint.engine import lint_document, select_rules
+from driftgate.policies.lint.engine import default_pack, lint_document, select_rules
 from driftgate.policies.yamlsource import parse_yaml
 
 DEPLOY = ".github/workflows/deploy.yml"
@@ -132,12 +134,12 @@ MUTATIONS = [
         ["IMAGE_TAG=latest", "IMAGE_TAG=latest", "jobs:"],
     ),
     (
-        "tag-input",
+        "tag-input",  # the input reaches the tag (an input merely named so does not)
         "DG106",
         DEPLOY,
-        "      reason:\n",
-        "      image_tag:\n        type: string\n      reason:\n",
-        ["image_tag:"],
+        'echo "IMAGE_TAG=sha-${GITHUB_SHA::7}"',
+        "echo \"IMAGE_TAG=${{ inputs.reason || format('sha-{0}', github.sha) }}\"",
+        ["IMAGE_TAG=${{ inputs.reason", "      reason:", "jobs:"],
     ),
     (
         "latest-fallback-on-vm",
@@ -240,13 +242,48 @@ def test_a_tag_inside_a_block_is_flagged_on_its_own_line():
     ]
 
 
-def test_tests_before_push_reads_its_suites_option():
+def test_tests_before_push_reads_its_suites_option_when_the_pack_names_none():
     path = REFERENCE / BUILD
     document = parse_yaml(path.read_text(), str(path))
     modules = select_rules(["DG202"])
-    assert lint_document(document, str(path), "build", modules=modules) == []
+    pack = default_pack()._replace(test_suites=())
+    assert lint_document(document, str(path), "build", pack, modules=modules) == []
     options = {"DG202": {"suites": ["contract", "smoke"]}}
-    findings = lint_document(document, str(path), "build", modules=modules, options=options)
+    findings = lint_document(document, str(path), "build", pack, modules, options)
     assert [f.message for f in findings] == [
         "job build-and-push pushes images before the smoke tests pass"
+    ]
+
+
+NAMED_TEST_JOB = """\
+on:
+  push:
+    branches: [main]
+jobs:
+  checks:
+    name: Contract and Recovery Tests
+    runs-on: ubuntu-latest
+    steps:
+      - run: python -m pytest tests/api_contracts tests/restore
+  build:
+    needs: checks
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker push "$REGISTRY/catscan-api:$IMAGE_TAG"
+"""
+
+
+def test_tests_before_push_knows_the_suites_the_pack_names_by_job():
+    """A job named "Contract and Recovery Tests" runs both suites when the pack says so
+    (the bundled pack names jobs by pattern: `*contract*`, `*recovery*`)."""
+    suites = importlib.import_module("driftgate.policies.pack").TestSuite
+    document = parse_yaml(NAMED_TEST_JOB, "build-and-push.yml")
+    modules = select_rules(["DG202"])
+    assert lint_document(document, "build-and-push.yml", "build", default_pack(), modules) == []
+    by_path = default_pack()._replace(
+        test_suites=(suites("contract", ("*contract*",)), suites("recovery", ("*recovery*",)))
+    )
+    findings = lint_document(document, "build-and-push.yml", "build", by_path, modules)
+    assert [(f.line, f.message) for f in findings] == [
+        (14, "job build pushes images before the recovery tests pass")
     ]

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 from driftgate import __version__
-from driftgate.policies.lint.output import choose
-from driftgate.policies.lint.output.github import escape_data, escape_property
+from driftgate.lint.output import choose
+from driftgate.lint.output.github import escape_data, escape_property
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -82,7 +82,8 @@ def test_json_schema_version_and_fields(golden_run):
     _, out, _ = golden_run("json")
     document = json.loads(out)
     assert document["version"] == 1
-    assert set(document) == {"version", "tool", "findings", "errors", "summary"}
+    assert set(document) == {"version", "tool", "findings", "errors", "unmatched", "summary"}
+    assert document["unmatched"] == []  # every glob of the pack matched a file
     assert set(document["findings"][0]) == {
         "rule_id", "rule_name", "severity", "message", "file", "line", "column",
         "key_path", "remediation", "doc_url",
@@ -99,6 +100,7 @@ def test_json_schema_version_and_fields(golden_run):
         "findings": 6,
         "by_severity": {"error": 4, "warning": 1, "note": 1},
         "errors": 1,
+        "unmatched": 0,
     }
 
 
@@ -125,3 +127,21 @@ def test_text_colour_only_on_a_terminal_without_no_color(fake_rules, monkeypatch
     monkeypatch.setenv("NO_COLOR", "1")
     cli.main(["lint", "docker-compose.gcp.yml"])
     assert "\033[" not in capsys.readouterr().out
+
+
+def test_sarif_columns_are_code_points_and_say_so(tmp_path, run_cli):
+    """SARIF counts UTF-16 code units unless columnKind says otherwise; an emoji (two
+    UTF-16 units, one code point) before a finding must not shift it."""
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text(
+        "on:\n  workflow_dispatch:\n    inputs:\n      note: {type: string}\n"
+        "jobs:\n  a:\n    runs-on: x\n    steps:\n"
+        '      - run: echo "🚀 ${{ inputs.note }}"\n'
+    )
+    code, out, _ = run_cli("lint", "--format", "sarif", workflow)
+    run = json.loads(out)["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    (result,) = [r for r in run["results"] if r["ruleId"] == "DG105"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    line = workflow.read_text().splitlines()[region["startLine"] - 1]
+    assert line[region["startColumn"] - 1 :].startswith("${{ inputs.note }}")

@@ -10,7 +10,7 @@ import json
 import pytest
 import yaml
 
-from driftgate.policies.lint.linter import lint_paths
+from driftgate.lint.runner import lint_paths
 from driftgate.policies.pack import DEFAULT_PACK
 
 DEPLOY = """\

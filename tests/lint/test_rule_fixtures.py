@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from lint_samples import lint_file
 
-from driftgate.policies.lint.engine import lint_file
 from driftgate.policies.rules import REGISTRY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

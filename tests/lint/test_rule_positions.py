@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from lint_samples import lint_file
 
-from driftgate.policies.lint.engine import lint_file
 from driftgate.policies.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]

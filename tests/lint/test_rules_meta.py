@@ -15,7 +15,7 @@ import pytest
 
 from driftgate.policies.lint.engine import lint_document, select_rules
 from driftgate.policies.lint.finding import SEVERITIES
-from driftgate.policies.lint.meta import META_RULES
+from driftgate.policies.lint.known_rules import META_RULES
 from driftgate.policies.lint.ruledocs import REQUIRED_SECTIONS, examples, rule_sections
 from driftgate.policies.rules import REGISTRY
 from driftgate.policies.yamlsource import YamlMap, parse_yaml

@@ -1,6 +1,6 @@
 """Inline suppressions: `# driftgate: ignore[...] reason: ...`, DG001 and DG002."""
 
-from driftgate.policies.lint.linter import lint_paths
+from driftgate.lint.runner import lint_paths
 from driftgate.policies.lint.suppressions import parse
 
 PUSH_AT_3 = "name: CI\non:\n  push:{comment}\njobs:\n  test:\n    runs-on: x\n"

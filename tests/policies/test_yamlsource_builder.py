@@ -47,9 +47,14 @@ def test_broken_documents_name_file_and_line(text, message, line):
     assert caught.value.line == line
 
 
-def test_duplicate_keys_keep_the_last_value_and_its_position():
-    doc = parse_yaml("a: 1\nb: 2\na: 3\n")
-    assert doc == {"a": 3, "b": 2} and doc.key_position("a") == (3, 1)
+def test_a_duplicate_key_is_an_error_at_the_second_key():
+    """GitHub refuses such a workflow, and the first value would hide behind the second."""
+    expected = r"^f.yml:3: duplicate key 'a' at column 1 \(first at line 1\)$"
+    with pytest.raises(InputError, match=expected):
+        parse_yaml("a: 1\nb: 2\na: 3\n", "f.yml")
+    with pytest.raises(InputError, match="duplicate key 'run' at column 12"):
+        parse_yaml("- {run: a, run: b}\n", "f.yml")
+    assert parse_yaml("a: {x: 1}\nb: {x: 2}\n") == {"a": {"x": 1}, "b": {"x": 2}}
 
 
 def test_complex_keys_are_kept_as_text():

@@ -5,6 +5,7 @@ Found at the repository root as `driftgate.yaml`, `.driftgate.yaml`, or the
 
     version: 1
     pack: policies/ourpack.yaml      # relative to the config file
+    docs_url: https://wiki.example/lint/{id}   # where the rules' documentation lives
     ignore: [".github/workflows/experimental-*.yml"]
     rules:
       DG113: {enabled: false}
@@ -18,17 +19,17 @@ True
 """
 
 import os
-from collections import namedtuple
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from ..errors import PackError
-from ..yamlsource import YamlMap, load_yaml
-from .finding import SEVERITIES
-from .meta import all_rules, resolve
+from driftgate.policies.errors import PackError
+from driftgate.policies.lint.finding import DEFAULT_DOCS_URL, SEVERITIES
+from driftgate.policies.lint.known_rules import all_rules, resolve
+from driftgate.policies.yamlsource import YamlMap, load_yaml
 
 CONFIG_NAMES = ("driftgate.yaml", ".driftgate.yaml")
-TOP_KEYS = ("version", "pack", "ignore", "rules")
+TOP_KEYS = ("version", "pack", "docs_url", "ignore", "rules")
 RULE_KEYS = ("enabled", "severity")
 
 
@@ -36,21 +37,22 @@ class ConfigError(PackError):
     """A config file whose content is wrong (names the file, line and field)."""
 
 
-class LintConfig(namedtuple("LintConfig", "source pack ignore disabled severities options")):
-    """A repository's lint config (a named tuple: cheap to define at start-up).
+@dataclass(frozen=True, slots=True)
+class LintConfig:
+    """A repository's lint config.
 
     pack: absolute path, or None for the bundled pack; severities: rule id -> severity;
-    options: rule id -> {option: value}.
+    options: rule id -> {option: value}; docs_url: the rules' documentation URL, `{id}`
+    standing for the lower-case rule id and `{name}` for the rule's name.
     """
 
-    __slots__ = ()
-
-    def __new__(
-        cls, source=None, pack=None, ignore=(), disabled=frozenset(), severities=None, options=None
-    ):
-        severities = {} if severities is None else severities  # a fresh dict per config
-        options = {} if options is None else options
-        return super().__new__(cls, source, pack, ignore, disabled, severities, options)
+    source: str | None = None
+    pack: str | None = None
+    ignore: tuple = ()
+    disabled: frozenset = frozenset()
+    severities: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    docs_url: str = DEFAULT_DOCS_URL
 
     def enabled(self, rule_id):
         return rule_id not in self.disabled
@@ -117,6 +119,9 @@ def _build(data, path):
     pack = data.get("pack")
     if pack is not None and not isinstance(pack, str):
         _fail(path, data, "pack", "pack", "must be a file path")
+    docs_url = data.get("docs_url", DEFAULT_DOCS_URL)
+    if not isinstance(docs_url, str) or not docs_url.strip():
+        _fail(path, data, "docs_url", "docs_url", "must be a URL ({id} stands for the rule id)")
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(g, str) for g in ignore):
         _fail(path, data, "ignore", "ignore", "must be a list of glob strings")
@@ -162,6 +167,7 @@ def _build(data, path):
         disabled=frozenset(disabled),
         severities=severities,
         options=options,
+        docs_url=docs_url.strip(),
     )
 
 

@@ -152,7 +152,7 @@ def suppression_offset(placed):
 
 
 class Check(namedtuple("Check", "placed problems relevant", defaults=(True,))):
-    """A command that checks the deployment (a Placed), and why it may not count: its
+    """A command that checks the deployment (a StepCommand), and why it may not count: its
     problems (Violations; empty: it counts). relevant is False for a `driftgate verify`
     whose groups leave out the wanted ones."""
 
@@ -163,7 +163,7 @@ def verify_checks(workflow, commands, wanted):
     """`driftgate verify` commands whose groups meet `wanted`, with their problems."""
     for placed in commands:
         if "driftgate" not in placed.command.text:
-            continue  # verify_arguments' own first test, spared the call on most commands
+            continue  # verify_arguments' own first test
         arguments = verify_arguments(placed.command.text)
         if arguments is None or carries_script(placed):
             continue

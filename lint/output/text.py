@@ -1,6 +1,6 @@
 """The human format: `file:line:col: DG105 error: message [input-injection]`, a hint, a link.
 
->>> from driftgate.policies.lint.linter import LintReport
+>>> from driftgate.lint.runner import LintReport
 >>> render(LintReport((), (), ("a.yml",), ()), "0.1.0")
 'All clean: 1 file, no findings.\\n'
 >>> render(LintReport((), ("bad.yml: invalid YAML",), (), ()), "0.1.0")
@@ -24,17 +24,17 @@ def render(report, tool_version, colour=False):
         lines.append(f"{where} {f.rule_id} {severity}: {f.message} [{f.rule_name}]")
         lines.append(paint(DIM, f"  hint: {f.remediation}"))
         lines.append(paint(DIM, f"  docs: {f.doc_url}"))
-    lines.append(_summary_line(summary(report)))
+    lines.append(_summary_line(summary(report), bool(report.unmatched)))
     return "\n".join(lines) + "\n"
 
 
-def _summary_line(counts):
+def _summary_line(counts, unmatched=False):
     files = _plural(counts["files"], "file")
     unreadable = ""
     if counts["errors"]:
         unreadable = f"; {_plural(counts['errors'], 'path')} could not be linted"
     if not counts["findings"]:
-        if unreadable:  # not clean: what could not be linted may hold anything
+        if unreadable or unmatched:  # not clean: what was not linted may hold anything
             return f"No findings in {files}{unreadable}."
         return f"All clean: {files}, no findings."
     parts = [_plural(n, s) for s, n in counts["by_severity"].items() if n]

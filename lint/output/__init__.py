@@ -33,4 +33,5 @@ def summary(report):
         "findings": len(report.findings),
         "by_severity": by_severity,
         "errors": len(report.errors),
+        "unmatched": len(report.unmatched),
     }

@@ -1,46 +1,63 @@
-"""Lint a set of paths: discover files, apply config and suppressions, collect a report.
+"""Lint a set of paths: discover files, read each repository's config, run the rules.
 
 A file that cannot be used (missing, unreadable, binary, huge, malformed YAML,
 alias bomb, root not a mapping) becomes one error naming it; the other files
 are still linted. Many files are linted by a pool of worker processes.
 
 >>> report = lint_paths(["examples/catscan"])
->>> report.findings, report.errors, len(report.files)
-((), (), 3)
+>>> [f.rule_id for f in report.findings if f.severity == "error"], report.errors
+([], ())
+>>> len(report.files), report.unmatched
+(3, ())
 """
 
 import gc
 import os
 import stat
-from collections import namedtuple
+from dataclasses import dataclass
 
-from ..errors import InputError
-from ..yamlsource import YamlMap, parse_yaml, read_source
-from . import suppressions
+from driftgate.policies.errors import InputError
+from driftgate.policies.lint.engine import RuleSettings, default_pack, lint_source
+from driftgate.policies.lint.finding import DEFAULT_DOCS_URL
+from driftgate.policies.lint.known_rules import all_rules
+from driftgate.policies.yamlsource import read_source
+
 from .config import LintConfig, find_config, load_config
-from .discovery import discover
-from .engine import FAMILIES, default_pack, lint_document
-from .finding import Finding
-from .meta import all_rules, resolve
+from .discovery import discover, unmatched_globs
 
 PARALLEL_FROM = 200  # below this many files, starting workers costs more than it saves
 CHUNK = 32
 
 
-# Named tuples, not dataclasses: as immutable, and far cheaper to define at start-up.
-# findings: Finding, by file then position; errors: InputError, one per unusable file;
-# files: paths linted; rules: every rule module that could report (SARIF's rule list).
-LintReport = namedtuple("LintReport", "findings errors files rules")
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """findings: by file then position; errors: InputError, one per unusable file;
+    files: paths linted; rules: every rule module that could report (SARIF's rule list);
+    unmatched: UnmatchedGlobs, each pack glob list that matched no file in a linted
+    repository (its rules checked nothing there)."""
 
-# What one repository root lints with: a LintConfig, a pack, the rule modules.
-Settings = namedtuple("Settings", "config pack modules")
+    findings: tuple = ()
+    errors: tuple = ()
+    files: tuple = ()
+    rules: tuple = ()
+    unmatched: tuple = ()
+    docs_url: str = DEFAULT_DOCS_URL  # the template of the (first) repository's config
+
+
+@dataclass(frozen=True, slots=True)
+class RepositorySettings:
+    """What one repository root lints with."""
+
+    config: LintConfig
+    pack: object
+    rules: RuleSettings
 
 
 def lint_paths(paths=(), config_path=None, pack_path=None, cwd=".", jobs=None):
     """Lint files and repository roots; config/pack errors raise, file errors are reported."""
     paths = [str(p) for p in paths]
-    settings = _SettingsCache(config_path, pack_path)
-    targets, missing = discover(
+    settings = _SettingsByRoot(config_path, pack_path)
+    targets, missing, scanned = discover(
         paths,
         lambda root: settings.get(root).pack.files,
         lambda root, relative: settings.get(root).config.ignored(relative),
@@ -55,11 +72,29 @@ def lint_paths(paths=(), config_path=None, pack_path=None, cwd=".", jobs=None):
         else:
             files.append(path)
             findings.extend(file_findings)
-    modules = {m.ID: m for s in settings.values() for m in s.modules}
-    return LintReport(tuple(findings), tuple(errors), tuple(files), tuple(modules.values()))
+    modules = {m.ID: m for s in settings.values() for m in s.rules.modules}
+    unmatched = []
+    for root in scanned:
+        enabled = settings.get(root).rules.modules
+
+        def rule_ids(kind, enabled=enabled):
+            return [m.ID for m in enabled if m.APPLIES_TO == kind]
+
+        unmatched += unmatched_globs(root, settings.get(root).pack.files, targets, rule_ids)
+    docs_url = next((s.rules.docs_url for s in settings.values()), DEFAULT_DOCS_URL)
+    return LintReport(
+        tuple(findings),
+        tuple(errors),
+        tuple(files),
+        tuple(modules.values()),
+        tuple(unmatched),
+        docs_url,
+    )
 
 
-class _SettingsCache:
+class _SettingsByRoot:
+    """Each repository root's config and pack, read once (packs shared between roots)."""
+
     def __init__(self, config_path, pack_path):
         self.config_path, self.pack_path = config_path, pack_path
         self.by_root = {}
@@ -75,11 +110,14 @@ class _SettingsCache:
                 config = load_config(found) if found else LintConfig()
             pack_file = self.pack_path or config.pack
             if pack_file not in self.packs:
-                from ..pack import load_pack
+                from driftgate.policies.pack import load_pack
 
                 self.packs[pack_file] = load_pack(pack_file) if pack_file else default_pack()
             modules = tuple(m for m in all_rules().values() if config.enabled(m.ID))
-            self.by_root[root] = Settings(config, self.packs[pack_file], modules)
+            rules = RuleSettings(
+                modules, config.disabled, config.severities, config.options, config.docs_url
+            )
+            self.by_root[root] = RepositorySettings(config, self.packs[pack_file], rules)
         return self.by_root[root]
 
     def values(self):
@@ -90,8 +128,8 @@ _worker_settings = None  # set before the pool forks, read by the workers
 
 
 def _run(tasks, settings, jobs):
-    # A file's located values form no reference cycles, so reference counting frees
-    # each tree; the cyclic collector would only keep rescanning young objects (~10%).
+    # A file's located values form no reference cycles: reference counting frees them,
+    # and the cyclic collector would only rescan them (about a tenth of the run).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -138,49 +176,4 @@ def _lint_one(path, kind, settings):
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(mode):  # a FIFO or device would block the read forever
         raise InputError(path, "not a regular file")
-    text = read_source(path)
-    document = parse_yaml(text, path)
-    if not isinstance(document, YamlMap):
-        found = "an empty document" if document is None else f"a {type(document).__name__}"
-        found = found.replace("YamlList", "list").replace("YamlStr", "string")
-        raise InputError(path, f"the root is not a mapping (found {found})", _line(document))
-    if kind == "auto":
-        kind = _sniff(path, document)
-    config = settings.config
-    findings = lint_document(
-        document, path, kind, settings.pack, settings.modules, config.options, config.severities
-    )
-    marks = suppressions.parse(text)
-    if not marks:
-        return findings
-    ran = {m.ID for m in settings.modules if _applies(m, kind)}
-
-    def make_finding(rule, message, line, column):
-        if not config.enabled(rule.ID):
-            return None
-        severity = config.severities.get(rule.ID, rule.SEVERITY)
-        return Finding(
-            rule.ID, rule.NAME, severity, message, path, line, column, "", rule.REMEDIATION
-        )
-
-    known = all_rules()
-    kept = suppressions.apply(
-        findings, marks, path, ran, lambda name: resolve(name, known), make_finding
-    )
-    return sorted(kept, key=Finding.sort_key)
-
-
-def _applies(module, kind):
-    return module.APPLIES_TO in FAMILIES[kind]
-
-
-def _sniff(path, document):
-    if "jobs" in document or "on" in document or "runs" in document:  # runs: an action
-        return "workflow"
-    if "services" in document:
-        return "compose"
-    raise InputError(path, "neither a workflow (no on/jobs/runs) nor a compose file (no services)")
-
-
-def _line(document):
-    return getattr(document, "line", None) or None
+    return lint_source(read_source(path), path, kind, settings.pack, settings.rules)

@@ -13,22 +13,47 @@ as the kind the pack's globs give its path relative to its repository root
 """
 
 import os
-from collections import namedtuple
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from ..errors import InputError
+from driftgate.policies.errors import InputError
 
 WORKFLOW_DIR = (".github", "workflows")
 YAML_SUFFIXES = (".yml", ".yaml")
 ROOT_MARKERS = (".github", ".git", "driftgate.yaml", ".driftgate.yaml")
 
 
-class Target(namedtuple("Target", "path root relative kind")):
+@dataclass(frozen=True, slots=True)
+class Target:
     """One file to lint: its path as shown, its repo root, its path from the root, its kind
     (deploy, build, workflow, compose or auto)."""
 
-    __slots__ = ()
+    path: str
+    root: str
+    relative: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedGlobs:
+    """A pack glob list that matched no file in a linted repository."""
+
+    root: str
+    kind: str  # deploy, build or compose
+    patterns: tuple
+    rule_ids: tuple  # the rules for that kind of file, which then checked nothing
+
+    @property
+    def message(self):
+        """E.g. "no deploy workflow matched `deploy.yml`: DG101-DG113 checked nothing"."""
+        what = {"deploy": "deploy workflow", "build": "build workflow"}.get(self.kind, "file")
+        if self.kind == "compose":
+            what = "compose file"
+        globs = ", ".join(f"`{p}`" for p in self.patterns)
+        ids = sorted(self.rule_ids)
+        span = ids[0] if len(ids) == 1 else f"{ids[0]}-{ids[-1]}" if ids else "its rules"
+        return f"no {what} matched {globs}: {span} checked nothing"
 
 
 def matches(relative, patterns):
@@ -67,21 +92,14 @@ def repo_root(path):
     return absolute.parent
 
 
-def root_of(paths, cwd="."):
-    """The repository root of the first path (a directory is its own root)."""
-    if not paths:
-        return Path(os.path.abspath(cwd))
-    first = paths[0]
-    return Path(os.path.abspath(first)) if os.path.isdir(first) else repo_root(first)
-
-
 def discover(paths, files_for_root, ignored, cwd="."):
-    """Targets for the given paths, in a stable order, and InputErrors for missing ones.
+    """Targets for the given paths, in a stable order, InputErrors for missing ones, and
+    the repository roots scanned as a whole (where unmatched globs are worth a notice).
 
     `files_for_root(root) -> FileGlobs` gives the pack's globs for a root;
     `ignored(root, relative) -> bool` applies the config's ignore globs.
     """
-    targets, errors, seen = [], [], set()
+    targets, errors, seen, scanned = [], [], set(), []
 
     def add(target):
         key = os.path.realpath(target.path)
@@ -99,6 +117,8 @@ def discover(paths, files_for_root, ignored, cwd="."):
             # No path: the repository the current directory is in, from any folder of it.
             root = repo_root(directory / "x") if inside or not paths else directory
             files = files_for_root(root)
+            if not inside and str(root) not in scanned:
+                scanned.append(str(root))
             found, unreadable = _repository_files(root, files)
             found = [r for r in found if not inside or (root / r).is_relative_to(directory)]
 
@@ -128,7 +148,26 @@ def discover(paths, files_for_root, ignored, cwd="."):
             add(Target(given, str(root), relative, kind))
         else:
             errors.append(InputError(given, "no such file or directory"))
-    return targets, errors
+    return targets, errors, scanned
+
+
+KINDS_WITH_GLOBS = (
+    ("deploy", "deploy_workflows"),
+    ("build", "build_workflows"),
+    ("compose", "compose_files"),
+)
+
+
+def unmatched_globs(root, files, targets, rule_ids):
+    """UnmatchedGlobs for each of the pack's glob lists that no file under `root` matched;
+    rule_ids(kind) -> the ids of the rules that check that kind of file. An empty glob
+    list is the pack saying there is no such file (a build-only pipeline): no notice."""
+    kinds = {t.kind for t in targets if t.root == str(root)}
+    return [
+        UnmatchedGlobs(str(root), kind, tuple(getattr(files, field)), tuple(rule_ids(kind)))
+        for kind, field in KINDS_WITH_GLOBS
+        if kind not in kinds and rule_ids(kind) and getattr(files, field)
+    ]
 
 
 def _repository_files(root, files):

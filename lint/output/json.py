@@ -1,6 +1,6 @@
 """The JSON format, schema version 1 (documented in docs/lint.md; never internal objects).
 
->>> from driftgate.policies.lint.linter import LintReport
+>>> from driftgate.lint.runner import LintReport
 >>> render(LintReport((), (), (), ()), "0.1.0").splitlines()[1]
 '  "version": 1,'
 """
@@ -31,12 +31,23 @@ def error_record(error):
     return {"file": error.path, "line": error.line, "message": error.reason}
 
 
+def unmatched_record(gap):
+    return {
+        "root": gap.root,
+        "kind": gap.kind,
+        "globs": list(gap.patterns),
+        "rules": list(gap.rule_ids),
+        "message": gap.message,
+    }
+
+
 def render(report, tool_version):
     document = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "driftgate", "version": tool_version},
         "findings": [finding_record(f) for f in report.findings],
         "errors": [error_record(e) for e in report.errors],
+        "unmatched": [unmatched_record(gap) for gap in report.unmatched],
         "summary": summary(report),
     }
     return json.dumps(document, indent=2) + "\n"

@@ -1,6 +1,6 @@
 """SARIF 2.1.0 for code scanning (validated against the official schema in the tests).
 
->>> from driftgate.policies.lint.linter import LintReport
+>>> from driftgate.lint.runner import LintReport
 >>> import json; json.loads(render(LintReport((), (), (), ()), "0.1.0"))["version"]
 '2.1.0'
 """
@@ -9,8 +9,8 @@ import json
 import os
 from pathlib import Path
 
-from ..finding import doc_url
-from ..ruledocs import rule_sections
+from driftgate.policies.lint.finding import doc_url
+from driftgate.policies.lint.ruledocs import rule_sections
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"  # the checkout root, as GitHub code scanning resolves it
@@ -34,7 +34,7 @@ def location(path, line=None, column=None):
     return {"physicalLocation": physical}
 
 
-def rule_descriptor(rule):
+def rule_descriptor(rule, docs_url):
     sections = rule_sections(rule)
     full = sections.get("Rationale", rule.SUMMARY)
     return {
@@ -42,7 +42,7 @@ def rule_descriptor(rule):
         "name": rule.NAME,
         "shortDescription": {"text": rule.SUMMARY},
         "fullDescription": {"text": " ".join(full.split())},
-        "helpUri": doc_url(rule.ID),
+        "helpUri": doc_url(rule.ID, docs_url, rule.NAME),
         "help": {"text": rule.REMEDIATION},
         "defaultConfiguration": {"level": rule.SEVERITY},
     }
@@ -70,19 +70,26 @@ def render(report, tool_version):
         }
         for e in report.errors
     ]
+    notifications += [
+        {"level": "warning", "message": {"text": gap.message}, "locations": [location(gap.root)]}
+        for gap in report.unmatched
+    ]
     run = {
         "tool": {
             "driver": {
                 "name": "driftgate",
                 "version": tool_version,
                 "informationUri": "https://driftgate.dev/",
-                "rules": [rule_descriptor(rule) for rule in rules],
+                "rules": [rule_descriptor(rule, report.docs_url) for rule in rules],
             }
         },
         "invocations": [
             {"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}
         ],
         "results": results,
+        # Columns count Unicode code points (SARIF's default is UTF-16 code units, which
+        # differ after an emoji or another character outside the Basic Multilingual Plane).
+        "columnKind": "unicodeCodePoints",
     }
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2) + "\n"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from driftgate.policies.lint.gates import (
+from driftgate.policies.lint.deploy_checks import (
     commit_variables,
     compares_commit,
     health_checks,

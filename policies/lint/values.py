@@ -1,0 +1,236 @@
+"""What a value in a workflow is made of: the commit, dispatch inputs, literal text.
+
+A value (a `tags:` entry, an `env:` value, a shell word such as
+`"$REGISTRY/catscan-api:$TAG"`) resolves to its choices, each a tuple of
+parts: literal text, `Commit(length)` (the commit SHA, cut to `length`
+characters or whole), `Input(name)` (a dispatch input) or `Unknown(what)` (a
+secret, a variable, a command's output: what a linter cannot see). It follows:
+
+- expressions (policies/lint/expressions): `github.sha`, `inputs.X`,
+  `github.event.inputs.X`, `env.X`, `matrix.X` (the job's literal matrix,
+  `include` entries too), `steps.ID.outputs.K` (what step ID writes to
+  `$GITHUB_OUTPUT`, or a docker/metadata-action's tags), `needs.J.outputs.K`
+  (job J's `outputs:`), `format()`, `a || b`;
+- the shell: `$X`, `${X}`, `${X::N}`, `${X:0:N}`, `${X:-default}`,
+  `$(git rev-parse [--short=N] HEAD)`, `$(echo $X | cut -c1-N)`,
+  `$(... | head -cN)`; assignments earlier in the script (`X=...`, `export`,
+  `local`, `readonly`, `declare`), the step's env chain (step, job, workflow),
+  `NAME=value` written to `$GITHUB_ENV` by an earlier step of the job, and
+  `GITHUB_SHA`.
+
+Each resolution keeps its provenance: the lines its parts came from.
+Not seen: values computed at run time from files or other commands (`$(cat
+VERSION)`, `$(date)`), variables set in a sourced script or a function.
+
+>>> shape(("sha-", Commit(7)))
+'sha-{sha7}'
+"""
+
+import re
+from dataclasses import dataclass
+
+from .expressions import Either, ExpressionError, Reference, template_parts
+
+MAX_CHOICES = 32  # a value with more alternatives than this is cut: enough for any matrix
+MAX_DEPTH = 12  # a chain of variables longer than this is Unknown (and cycles end)
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    length: int | None  # None: the whole SHA
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """choices: each a tuple of parts (str, Commit, Input, Unknown); lines: provenance,
+    the 1-based lines of the assignments and definitions the value came through."""
+
+    choices: tuple
+    lines: tuple = ()
+
+    @property
+    def inputs(self):
+        return {p.name for choice in self.choices for p in choice if isinstance(p, Input)}
+
+    def texts(self):
+        """The literal choices (no commit, input or unknown part) as strings."""
+        return [
+            "".join(choice) for choice in self.choices if all(isinstance(p, str) for p in choice)
+        ]
+
+
+def shape(parts):
+    """The value with its parts named: `sha-{sha7}`, `{sha}`, `{input.tag}`, `{?}`."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Commit):
+            out.append("{sha}" if part.length is None else f"{{sha{part.length}}}")
+        elif isinstance(part, Input):
+            out.append(f"{{input.{part.name}}}")
+        else:
+            out.append("{?}")
+    return "".join(out)
+
+
+def is_commit_tag(parts, tag_format):
+    """Whether a value is the commit's tag in the pack's format (`sha-{sha7}`).
+
+    >>> is_commit_tag(("sha-", Commit(7)), "sha-{sha7}"), is_commit_tag((Commit(None),), "{sha7}")
+    (True, False)
+    """
+    return shape(_strip_quotes(parts)).strip() == tag_format
+
+
+def _strip_quotes(parts):
+    return tuple(p.strip("'\"") if isinstance(p, str) else p for p in parts)
+
+
+def cut(parts, length):
+    """The first `length` characters of a value (`${X::7}` of the commit is Commit(7))."""
+    if len(parts) == 1 and isinstance(parts[0], Commit):
+        whole = parts[0].length
+        return (Commit(length if whole is None else min(whole, length)),)
+    if all(isinstance(p, str) for p in parts):
+        return ("".join(parts)[:length],)
+    return (Unknown("a cut value"),)
+
+
+def join_choices(sequence):
+    """Concatenate a sequence of Resolved into one (the cross product of the choices)."""
+    choices, lines = [()], []
+    for resolved in sequence:
+        lines.extend(resolved.lines)
+        choices = [a + b for a in choices for b in resolved.choices][:MAX_CHOICES]
+    return Resolved(tuple(_merge(c) for c in choices), tuple(dict.fromkeys(lines)))
+
+
+def _merge(parts):
+    merged = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return tuple(merged)
+
+
+def literal(text):
+    return Resolved(((text,),) if text else ((),))
+
+
+def unknown(what):
+    return Resolved(((Unknown(what),),))
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def resolve_template(text, scope, depth=0):
+    """A string with `${{ }}` in it (a `with:` or `env:` value), resolved in `scope`."""
+    if not isinstance(text, str):
+        return literal(
+            "" if text is None else str(text).lower() if text in (True, False) else str(text)
+        )
+    if "${{" not in text:
+        return literal(text)
+    try:
+        parts = template_parts(text)
+    except ExpressionError:
+        return unknown("an expression that does not parse")
+    return join_choices(_resolve_part(part, scope, depth) for part in parts)
+
+
+def _resolve_part(part, scope, depth):
+    if isinstance(part, str):
+        return literal(part)
+    if isinstance(part, Either):
+        results = [join_choices(_resolve_part(p, scope, depth) for p in c) for c in part.choices]
+        choices = tuple(c for r in results for c in r.choices)[:MAX_CHOICES]
+        return Resolved(choices, tuple(line for r in results for line in r.lines))
+    if isinstance(part, Reference):
+        return scope.reference(part.parts, depth + 1)
+    return unknown("a computed expression")
+
+
+# ---------------------------------------------------------------- the shell
+
+_SHELL_VALUE = re.compile(
+    r"""
+    \$\{\{.*?\}\}                                   # an expression GitHub pastes in
+    |\$\{(?P<braced>[A-Za-z_]\w*)
+       (?:(?P<cut>:0?:(?P<length>\d+))|:?-(?P<default>[^}]*))?\}
+    |\$(?P<plain>[A-Za-z_]\w*)
+    |\$\((?P<command>[^()]*)\)
+    |(?P<opaque>\$[0-9@*\#?$!-]|\$\{[^}]*\}|\$\()    # positional, special, other forms
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_SHORT = re.compile(r"--short(?:=(\d+))?")
+_CUT = re.compile(r"cut\s+-c\s*1?-(\d+)|head\s+-c\s*(\d+)|cut\s+-c1-(\d+)")
+
+
+def resolve_shell(text, lookup, depth=0):
+    """A shell word's text (quotes kept or not) resolved; `lookup(name, depth)` -> Resolved
+    of a variable (None when nothing sets it)."""
+    pieces, at = [], 0
+    for match in _SHELL_VALUE.finditer(text):
+        pieces.append(literal(text[at : match.start()].replace('"', "").replace("'", "")))
+        pieces.append(_shell_expansion(match, lookup, depth))
+        at = match.end()
+    pieces.append(literal(text[at:].replace('"', "").replace("'", "")))
+    return join_choices(pieces)
+
+
+def _shell_expansion(match, lookup, depth):
+    if match.group(0).startswith("${{"):
+        return lookup.template(match.group(0), depth)
+    if match.group("opaque"):
+        return unknown(match.group("opaque"))
+    name = match.group("braced") or match.group("plain")
+    if name:
+        found = _variable(name, lookup, depth)
+        if match.group("cut"):
+            length = int(match.group("length"))
+            return Resolved(tuple(cut(c, length) for c in found.choices), found.lines)
+        if match.group("default") is not None and found.choices == ((Unknown(name),),):
+            return resolve_shell(match.group("default"), lookup, depth + 1)
+        return found
+    return _command_output(match.group("command"), lookup, depth)
+
+
+def _variable(name, lookup, depth):
+    if depth > MAX_DEPTH:
+        return unknown(name)
+    if name == "GITHUB_SHA":
+        return Resolved(((Commit(None),),))
+    found = lookup(name, depth + 1)
+    return found if found is not None else unknown(name)
+
+
+def _command_output(command, lookup, depth):
+    """`$(git rev-parse --short=7 HEAD)` and `$(echo $GITHUB_SHA | cut -c1-7)`."""
+    words = command.split()
+    if words[:2] == ["git", "rev-parse"] and "HEAD" in words:
+        short = next((_SHORT.fullmatch(w) for w in words if _SHORT.fullmatch(w)), None)
+        if short is None:
+            return Resolved(((Commit(None),),))
+        return Resolved(((Commit(int(short.group(1) or 7)),),))
+    limit = _CUT.search(command)
+    if words[:1] in (["echo"], ["printf"]) and "|" in command and limit:
+        source = command.split("|", 1)[0].split(None, 1)[1] if len(words) > 1 else ""
+        length = int(next(g for g in limit.groups() if g))
+        found = resolve_shell(source.strip(), lookup, depth + 1)
+        return Resolved(tuple(cut(c, length) for c in found.choices), found.lines)
+    return unknown(f"$({command})")
