@@ -107,7 +107,14 @@ _PACK = (
     "description contracts source build test_suites"
 )
 _PACK_DEFAULTS = (
-    HostSettings(), ApiSettings(), (), "", MappingProxyType({}), "", BuildSettings(), ()
+    HostSettings(),
+    ApiSettings(),
+    (),
+    "",
+    MappingProxyType({}),
+    "",
+    BuildSettings(),
+    (),
 )
 
 
