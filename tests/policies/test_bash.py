@@ -38,11 +38,6 @@ def names(text):
     return [c.name for c in parse_script(text).commands]
 
 
-def located(text, command, at=0):
-    """(start, end) of the command's argv, checked against the text it came from."""
-    return command.start, command.end, text[command.start : command.end]
-
-
 # ------------------------------------------------------ what runs, what is text
 
 

@@ -161,9 +161,6 @@ class Command:
         """Each word's literal text (None where it is not literal)."""
         return tuple(word.text for word in self.words)
 
-    def wrapped_in(self, kind: str) -> bool:
-        return any(wrapper.kind == kind for wrapper in self.wrappers)
-
 
 @dataclass(frozen=True, slots=True)
 class OutputWrite:
@@ -184,6 +181,3 @@ class Script:
     output_writes: tuple[OutputWrite, ...]
     errors: tuple[int, ...] = ()  # offsets where the shell grammar did not match
     complete: bool = True  # False: too long or too deep, read only up to an error offset
-
-    def command_names(self) -> tuple[str | None, ...]:
-        return tuple(command.name for command in self.commands)
