@@ -9,22 +9,16 @@ sees the basic auth they send.
 import base64
 import http.server
 import os
-import socket
 import subprocess
 import threading
 import time
 import urllib.request
 
 import pytest
+from ports import free_port
 
 PROMETHEUS = "/usr/bin/prometheus"
 PUSHGATEWAY = "/usr/bin/prometheus-pushgateway"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def require_binary(path, package):

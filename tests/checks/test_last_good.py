@@ -7,17 +7,16 @@ the reader only GETs, and credentials in the URL are sent, never printed.
 (Prometheus as the source: tests/checks/test_rollback_e2e.py.)
 """
 
-import doctest
 import http.server
 import json
 import threading
 import time
 
 import pytest
+from ports import free_port
 from prometheus_client import push_to_gateway
-from records_helpers import Daemons, RecordingProxy, basic, free_port
+from records_helpers import Daemons, RecordingProxy, basic
 
-from driftgate.checks import records
 from driftgate.checks.pushgateway import JOB, grouping_key, verdict_registry
 from driftgate.cli import main as cli_main
 from driftgate.reference_target import ReferenceTarget
@@ -158,11 +157,6 @@ def test_a_source_url_must_be_http(last_good):
     code, _, err = last_good("--target", "production", "--prometheus", "file:///etc/passwd")
     assert code == 2
     assert err == "driftgate: error: --prometheus: not an http(s) URL with a host\n"
-
-
-def test_the_records_docstring_example_runs():
-    results = doctest.testmod(records)
-    assert results.attempted > 0 and results.failed == 0
 
 
 class _Unbounded(http.server.BaseHTTPRequestHandler):

@@ -14,7 +14,8 @@ import urllib.request
 
 import pytest
 from gate_helpers import NEW_SHA, OLD_SHA, read_json, target_args
-from records_helpers import Daemons, free_port
+from ports import free_port
+from records_helpers import Daemons
 
 from driftgate.checks.pushgateway import push_verdict
 

@@ -4,7 +4,6 @@ one page per production incident, and the inhibitions take effect."""
 import http.server
 import json
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from monitor_helpers import ALERTMANAGER, AMTOOL, require_binary
+from ports import free_port
 
 from driftgate.monitor.rules import RULES_FILE
 
@@ -71,12 +71,6 @@ def webhook():
     yield server
     server.shutdown()
     server.server_close()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def api(base, path, data=None):

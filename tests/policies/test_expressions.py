@@ -1,7 +1,5 @@
 """The GitHub expression finder and parser: grammar, positions, errors, hostile input."""
 
-import doctest
-import importlib
 import time
 
 import pytest
@@ -32,20 +30,6 @@ from driftgate.policies.lint.expressions import (
     unknown_functions,
     value_parts,
 )
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "driftgate.policies.lint.expressions",
-        "driftgate.policies.lint.expressions.syntax",
-        "driftgate.policies.lint.expressions.queries",
-    ],
-)
-def test_docstring_examples(name):
-    results = doctest.testmod(importlib.import_module(name))
-    assert results.attempted > 0 and results.failed == 0
-
 
 # ------------------------------------------------------------ finding
 
