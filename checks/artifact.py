@@ -104,7 +104,7 @@ def _api(results):
 
 
 def _contracts(settings, results, verdict, finished):
-    """The real checker's fields (SPEC section 5), plus the bypass."""
+    """The real checker's fields, plus the bypass."""
     records = [value for r in results for name, value in r.properties if name == "contract"]
     try:
         days = contract_rules.load_catalogue(settings.pack).days

@@ -144,7 +144,7 @@ class ContractRun:
 
 
 def checker_artifact(records, settings, timestamp):
-    """The real checker's JSON (SPEC section 5) from the contract dicts the gate's tests
+    """The real checker's JSON from the contract dicts the gate's tests
     recorded (`record_property("contract", ...)`), for the gate's artifact.
 
     `settings` is the run's GateSettings; `timestamp` an aware datetime.

@@ -1,7 +1,7 @@
 """A reference Cat-Scan target on loopback, for the demo, the tests and the benchmarks.
 
-It answers like the real API behind nginx: `GET /health` (every variant of
-SPEC section 2, switchable at run time), `GET /openapi.json`, and a few GET
+It answers like the real API behind nginx: `GET /health` (every variant the
+real handler has answered with, switchable at run time), `GET /openapi.json`, and a few GET
 endpoints that honour that document. It records every request it sees, so a
 test can prove that driftgate only ever sent GET and HEAD.
 

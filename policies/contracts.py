@@ -1,4 +1,5 @@
-"""The data-contract catalogue (SPEC section 5) as a model, and its verdicts: pure.
+"""The data-contract catalogue (Cat-Scan's rules from import to API output) as a model,
+and its verdicts: pure.
 
 A pack's `contracts:` section declares each contract as SELECTs that return
 rows, each with a rule mapping its rows to PASS, WARN, FAIL or SKIP and a
@@ -244,7 +245,7 @@ def checker_results(records):
 
 
 def checker_report(results, *, days, strict, buyer_filter=None, timestamp):
-    """The real checker's JSON artifact (SPEC section 5) from the run's results.
+    """The JSON artifact of Cat-Scan's own contract checker, from the run's results.
 
     `timestamp` is an aware datetime from the caller: this module reads no clock.
     """

@@ -1,4 +1,4 @@
-"""Health payload evaluation: the one implementation (SPEC section 2).
+"""Health payload evaluation: the one implementation (the `/health` answer's rules).
 
 Both the gate (checks/) and the exporter (monitor/) fetch the bytes through
 `policies.health_fetch`, then hand them here: `decode_health_body` turns a response into a

@@ -1,4 +1,4 @@
-"""What must hold on the VM after a deploy (SPEC section 3): one judgement per host check.
+"""What must hold on the VM after a deploy: one judgement per host check.
 
 Each function takes facts already read from the host (plain values, no I/O)
 and returns the problems found, one sentence each; an empty tuple is a pass.
@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from .compose import compose_text_problems, is_digest, split_image
 from .sha import normalise_sha, shas_match
 
-# Variables the deploy sets from IMAGE_TAG in the API container (SPEC section 3).
+# Variables the deploy sets from IMAGE_TAG in the API container (compose `environment:`).
 SHA_ENV_VARIABLES = ("GIT_SHA", "APP_VERSION")
 
 

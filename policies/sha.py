@@ -1,4 +1,4 @@
-"""Deployed-SHA normalisation and matching: the one implementation (SPEC section 2).
+"""Deployed-SHA normalisation and matching: the one implementation.
 
 >>> normalise_sha("sha-94E9CBB")
 '94e9cbb'

@@ -1,4 +1,4 @@
-"""Contracts group: each data contract of the pack is one test (SPEC section 5).
+"""Contracts group: each data contract of the pack is one test.
 
 The contracts run read-only (driftgate.checks.contracts) against the database
 whose DSN is in the env var named by --dg-dsn-env (default DRIFTGATE_DSN);

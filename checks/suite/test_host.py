@@ -1,4 +1,4 @@
-"""Host group: the VM runs what the expected commit built, and nothing else (SPEC section 3).
+"""Host group: the VM runs what the expected commit built, and nothing else.
 
 Every fact is read over testinfra by one allow-listed, read-only command
 (driftgate.checks.host); every verdict comes from driftgate.policies.host_rules.
