@@ -15,9 +15,10 @@ REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan"
 MATRIX_REFERENCE = REFERENCE.parent / "catscan-matrix"
 
 
-def lint_copy(tmp_path, file=None, snippet=None, replacement=None, reference=REFERENCE):
-    """Lint a copy of the reference, with one snippet replaced; the text of the changed file."""
-    root = tmp_path / "catscan"
+def lint_copy(tmp_path, file=None, snippet=None, replacement=None, reference=REFERENCE, pack=None):
+    """Lint a copy of the reference (under `pack`, a path or a bundled pack's name, when
+    given), with one snippet replaced; the text of the changed file."""
+    root = tmp_path / reference.name
     shutil.copytree(reference, root)
     text = None
     if file is not None:
@@ -26,7 +27,7 @@ def lint_copy(tmp_path, file=None, snippet=None, replacement=None, reference=REF
         assert text.count(snippet) == 1, f"snippet must occur once in {file}: {snippet!r}"
         text = text.replace(snippet, replacement)
         path.write_text(text)
-    report = lint_paths([str(root)])
+    report = lint_paths([str(root)], pack_path=pack)
     assert not report.errors, report.errors
     return report, root, text
 

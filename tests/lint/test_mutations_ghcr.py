@@ -9,12 +9,11 @@ the rule's findings must be exactly on the given lines (an empty list: a near
 miss the rule must accept).
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
+from reference_mutations import lint_copy as reference_lint_copy
 
-from driftgate.lint.runner import lint_paths
 from driftgate.policies.pack import PACKS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "catscan-ghcr"
@@ -198,18 +197,10 @@ MUTATIONS = [
 
 
 def lint_copy(tmp_path, file=None, snippet=None, replacement=None, pack=PACK):
-    """Lint a copy of the reference with one snippet replaced; the changed file's text."""
-    root = tmp_path / "catscan-ghcr"
-    shutil.copytree(REFERENCE, root)
-    text = None
-    if file is not None:
-        path = root / file
-        text = path.read_text()
-        assert text.count(snippet) == 1, f"snippet must occur once in {file}: {snippet!r}"
-        text = text.replace(snippet, replacement)
-        path.write_text(text)
-    report = lint_paths([str(root)], pack_path=pack)
-    assert not report.errors, report.errors
+    """Lint a copy of the GHCR reference under its pack; the changed file's text."""
+    report, _, text = reference_lint_copy(
+        tmp_path, file, snippet, replacement, reference=REFERENCE, pack=pack
+    )
     return report, text
 
 
