@@ -9,9 +9,8 @@ asks it instead of checking the release-branch pushes.
 
 from .lint.images import image_uses
 from .lint.violation import Violation, flag_key, flag_value, with_hint
-from .lint.workflow import flag_missing_input
+from .lint.workflow import flag_missing_input, flag_trigger
 from .rules.confirm_guard import _guard, _guarded_jobs
-from .yamlsource import YamlMap
 
 MANUAL = "workflow_dispatch"
 
@@ -36,10 +35,7 @@ def _trigger_violations(workflow):
         if trigger.name == MANUAL:
             continue
         message = f"trigger `{trigger.name}` builds images nobody dispatched: only {MANUAL}"
-        if isinstance(trigger.container, YamlMap) and trigger.container is not document:
-            violations.append(flag_key(trigger.container, trigger.key, trigger.key_path, message))
-        else:
-            violations.append(flag_value(trigger.container, trigger.key, trigger.key_path, message))
+        violations.append(flag_trigger(workflow, trigger, message))
     if workflow.trigger(MANUAL) is None and not violations:
         message = f"`on:` has no {MANUAL}: the build must start from a manual dispatch"
         violations.append(flag_key(document, "on", "on", message))

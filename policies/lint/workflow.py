@@ -371,6 +371,17 @@ def is_free_text(spec):
     return kind is None or str(kind).strip().lower() not in CONSTRAINED_INPUT_TYPES
 
 
+def flag_trigger(workflow, trigger, message):
+    """A Violation at a trigger: its key in an `on:` mapping, else its value (`on: push`,
+    `on: [push, ...]`)."""
+    from .violation import flag_key, flag_value
+
+    container = trigger.container
+    if isinstance(container, YamlMap) and container is not workflow.document:
+        return flag_key(container, trigger.key, trigger.key_path, message)
+    return flag_value(container, trigger.key, trigger.key_path, message)
+
+
 def flag_missing_input(workflow, message):
     """A Violation for a missing dispatch input: at the `inputs:` key, else the
     `workflow_dispatch` trigger, else `on`, else the document's start."""

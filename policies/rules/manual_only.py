@@ -37,8 +37,8 @@ Good:
     ```
 """
 
-from ..lint.violation import Violation, flag_key, flag_value
-from ..yamlsource import YamlMap
+from ..lint.violation import Violation, flag_key
+from ..lint.workflow import flag_trigger
 
 ID = "DG101"
 NAME = "manual-only"
@@ -63,10 +63,7 @@ def check_workflow(workflow, context):
         if trigger.name == MANUAL:
             continue
         message = f"trigger `{trigger.name}` starts a deploy without a person: only {MANUAL}"
-        if isinstance(trigger.container, YamlMap) and trigger.container is not document:
-            violations.append(flag_key(trigger.container, trigger.key, trigger.key_path, message))
-        else:
-            violations.append(flag_value(trigger.container, trigger.key, trigger.key_path, message))
+        violations.append(flag_trigger(workflow, trigger, message))
     if not violations and workflow.trigger(MANUAL) is None:
         message = f"`on:` has no {MANUAL}: a deploy must start from a manual dispatch"
         violations.append(flag_key(document, "on", "on", message))
