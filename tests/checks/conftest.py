@@ -89,3 +89,25 @@ def contract_schema():
             yield server_dsn(), name
     finally:
         admin.close()
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, as a runner gives them."""
+    output, summary = tmp_path / "github-output", tmp_path / "step-summary.md"
+    output.touch()
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    return output, summary
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    """A real Pushgateway on loopback (records_helpers.Daemons), stopped afterwards."""
+    from records_helpers import Daemons
+
+    daemons = Daemons(tmp_path)
+    try:
+        yield daemons.pushgateway()
+    finally:
+        daemons.stop()

@@ -12,32 +12,12 @@ import urllib.request
 import pytest
 from gate_helpers import FAST, NEW_SHA, OLD_SHA, read_json
 from psycopg import conninfo
-from records_helpers import Daemons
 
 from driftgate.checks.adopt import ADOPTION_CHECK, PROMOTION_WAIVED
 from driftgate.checks.pushgateway import push_verdict
 from driftgate.reference_target import ReferenceTarget
 
 PROMOTION_ID = "test_promotion.py::test_promotion_source_runs_expected_sha"
-
-
-@pytest.fixture
-def gateway(tmp_path):
-    daemons = Daemons(tmp_path)
-    try:
-        yield daemons.pushgateway()
-    finally:
-        daemons.stop()
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, as a runner gives them."""
-    output, summary = tmp_path / "github-output", tmp_path / "step-summary.md"
-    output.touch()
-    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    return output, summary
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import time
 import pytest
 from ports import free_port
 from prometheus_client import push_to_gateway
-from records_helpers import Daemons, RecordingProxy, basic
+from records_helpers import RecordingProxy, basic
 
 from driftgate.checks.pushgateway import JOB, grouping_key, verdict_registry
 from driftgate.cli import main as cli_main
@@ -26,15 +26,6 @@ SHA_B = "bbbbbbb1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 SHA_C = "ccccccc1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 SHA_D = "ddddddd1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
 T0 = 1_790_000_000.0  # 2026-09-21T14:13:20Z
-
-
-@pytest.fixture
-def gateway(tmp_path):
-    daemons = Daemons(tmp_path)
-    try:
-        yield daemons.pushgateway()
-    finally:
-        daemons.stop()
 
 
 def push(gateway, target, sha, passed, bypassed=False, at=T0, kind="deploy"):
