@@ -13,6 +13,7 @@ from driftgate.policies.lint.bash import (
     compose_invocation,
     docker_invocation,
     parse_script,
+    read_script,
     resolve,
     systemctl_invocation,
 )
@@ -97,6 +98,26 @@ def test_function_bodies_are_marked():
 )
 def test_masked_failures(text, masked):
     assert [c.masked for c in parse_script(text).commands] == masked
+
+
+@pytest.mark.parametrize(
+    "text, fallbacks",
+    [
+        ("curl -f http://x/health || echo down", [27, None]),
+        ("(a || b) || c", [6, 12, None]),
+        ("ssh h 'curl -f x' || true", [21, 21, None]),
+        ("set +e\ncurl -f x", [None, None]),
+        ("curl -f x || exit 1", [None, None]),
+    ],
+)
+def test_a_masked_command_knows_where_its_fallback_starts(text, fallbacks):
+    assert [c.fallback for c in parse_script(text).commands] == fallbacks
+
+
+def test_read_script_builds_one_script_per_text():
+    text = "docker compose up -d  # read_script cache probe"
+    assert read_script(text) is read_script(text)
+    assert read_script(text) == parse_script(text)
 
 
 def test_substituted_commands_are_marked():

@@ -10,7 +10,8 @@ no commands. `resolve(script, word, known)` follows the data flow of a word;
 `compose_invocation`, `docker_invocation` and `systemctl_invocation` read
 the commands a deploy runs. Work is bounded (MAX_CHARS, MAX_NODES,
 MAX_TREE_DEPTH, MAX_NESTING): past a bound `Script.complete` is False.
-A Script is immutable and costs about 0.3-1 ms to build: cache it per text.
+A Script is immutable and costs about 0.3-1 ms to build: `read_script(text)`
+builds it once per text.
 
 >>> script = parse_script('TAG="sha-${GITHUB_SHA::7}"\\n'
 ...                       'sudo -u app docker push "$REPO:$TAG" || true')
@@ -46,7 +47,7 @@ from .model import (
     Word,
     Wrapper,
 )
-from .reader import MAX_CHARS, MAX_NESTING, parse_script
+from .reader import MAX_CHARS, MAX_NESTING, parse_script, read_script
 from .source import MAX_NODES, MAX_TREE_DEPTH
 from .writes import output_writes
 
@@ -80,6 +81,7 @@ __all__ = [
     "docker_invocation",
     "output_writes",
     "parse_script",
+    "read_script",
     "resolve",
     "systemctl_invocation",
 ]

@@ -138,6 +138,8 @@ class Command:
     holds it (it runs only when called). `env`: prefix assignments
     (`A=1 cmd`, `env A=1 cmd`). `substituted`: it runs inside `$(...)`,
     backticks or `<(...)`, so its output is data for another command.
+    `fallback`: where the `||` fallback that masks it starts (None when
+    nothing does, or when `!` or `set +e` masks it).
     """
 
     words: tuple[Word, ...]
@@ -151,6 +153,7 @@ class Command:
     condition: bool = False
     function: str | None = None
     substituted: bool = False
+    fallback: int | None = None
 
     @property
     def name(self) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import replace
+from functools import lru_cache
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
@@ -126,8 +127,11 @@ class Reader(ScriptSource):
     def mask_unless_it_exits(self, left: range, right: range) -> None:
         """`left || right`: left's failure is masked unless right fails on purpose."""
         if not any(fails_on_purpose(self.commands[index]) for index in right):
+            fallback = self.commands[right.start].start if right else None
             for index in left:
-                self.commands[index] = replace(self.commands[index], masked=True)
+                command = self.commands[index]
+                nearest = fallback if command.fallback is None else command.fallback
+                self.commands[index] = replace(command, masked=True, fallback=nearest)
 
     def list(self, node: Node, context: Context) -> None:
         operator = next((c.type for c in node.children if not c.is_named), "&&")
@@ -436,3 +440,10 @@ def parse_script(text: str, max_chars: int = MAX_CHARS, max_nodes: int = MAX_NOD
         return Reader(text, budget=[max_nodes]).read()
     script = Reader(text[:max_chars], budget=[max_nodes]).read()
     return replace(script, text=text, errors=(*script.errors, max_chars), complete=False)
+
+
+@lru_cache(maxsize=1024)
+def read_script(text: str) -> Script:
+    """parse_script, once per text: a dozen rules read the same `run:` script, and one
+    script text recurs across steps and files."""
+    return parse_script(str(text))
