@@ -47,7 +47,7 @@ def names(text):
         ("! grep -q x f", ["grep"]),
         ("(cd app && make)", ["cd", "make"]),
         ("{ a; b; } > log", ["a", "b"]),
-        ("[[ -n $(cat f) ]] && go", ["cat", "go"]),
+        ("[[ -n $(cat f) ]] && go", ["[[", "cat", "go"]),
         ("export A=1 B", ["export"]),
         ("A=1 B=2 docker compose up", ["docker"]),
         ("diff <(sort a) b", ["diff", "sort"]),
@@ -500,3 +500,18 @@ def test_mutated_scripts_never_raise():
             compose_invocation(command)
             for word in command.words:
                 resolve(script, word)
+
+
+@pytest.mark.parametrize(
+    "text, argv, condition",
+    [
+        ('[ "$deployed" = "$GITHUB_SHA" ] || exit 1', ["[", None, "=", None, "]"], False),
+        ('if [[ $d != "${GITHUB_SHA::7}" ]]; then exit 1; fi', ["[[", None, "!=", None, "]]"], True),
+        ("[[ -n $x && $y == sha-* ]]", ["[[", "-n", None, "&&", None, "==", "sha-*", "]]"], False),
+    ],
+)
+def test_a_test_is_one_command_with_its_operands_and_operators(text, argv, condition):
+    (test, *_) = parse_script(text).commands
+    assert list(test.argv) == argv
+    assert test.condition is condition
+    assert not test.masked  # `|| exit 1` keeps the failure

@@ -241,6 +241,22 @@ class Reader(ScriptSource):
                     self.assignments.append(Assignment(word.raw, None, kind, word.start, word.end))
         self.add(tuple(words), (), (), context)
 
+    def test(self, node: Node, context: Context) -> None:
+        """`[ ... ]` and `[[ ... ]]`: one command (named `[` or `[[`) whose words are the
+        test's operands and operators, as `test a = b` would have them."""
+        words: list[Word] = []
+        self.test_words(node, context, words)
+        self.add(tuple(words), (), (), context)
+
+    def test_words(self, node: Node, context: Context, words: list[Word]) -> None:
+        for child in node.children:
+            if not child.is_named:  # `[[`, `==`, `&&`, `]]`...
+                words.append(self.keyword_word(child))
+            elif child.type.endswith("_expression"):  # binary, unary, parenthesized...
+                self.test_words(child, context, words)
+            elif child.type != "comment":
+                words.append(self.word(child, context))
+
     def keyword_word(self, node: Node) -> Word:
         start, end = self.pos(node.start_byte), self.pos(node.end_byte)
         text = self.source(node)
@@ -404,6 +420,7 @@ STATEMENTS = {
     "until_statement": Reader.conditional,
     "function_definition": Reader.function,
     "case_item": Reader.case_item,
+    "test_command": Reader.test,
     "for_statement": Reader.for_loop,
     "variable_assignment": Reader.assign,
     "variable_assignments": Reader.assign,

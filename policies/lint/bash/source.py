@@ -176,7 +176,8 @@ class ScriptSource:
     def node_parts(self, node: Node, context: Context) -> list[Part]:
         kind = node.type
         start, end = self.char(node.start_byte), self.char(node.end_byte)
-        if kind in ("word", "number", "test_operator", "special_variable_name", "variable_name"):
+        if kind in ("word", "number", "test_operator", "special_variable_name", "variable_name",
+                    "extglob_pattern", "regex"):  # fmt: skip
             return self.literal(start, end, UNESCAPE if kind == "word" else None)
         if kind == "raw_string":
             return self.literal(start + 1, end - 1, None)
