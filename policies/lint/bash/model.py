@@ -86,6 +86,26 @@ class Word:
         object.__setattr__(self, "text", text)
 
 
+    @property
+    def shown(self) -> str:
+        """The word as the shell reads it, expansions kept as written: `"sha-$TAG"`
+        shows as `sha-${TAG}`, `"${{ inputs.x }}"` as `${{ inputs.x }}`."""
+        return self.text if self.text is not None else "".join(map(shown, self.parts))
+
+
+def shown(part: Part) -> str:
+    """One part as `Word.shown` has it."""
+    if isinstance(part, Literal):
+        return part.value
+    if isinstance(part, Variable):
+        return "${" + part.name + (part.operator + part.argument if part.operator else "") + "}"
+    if isinstance(part, GitHubExpression):
+        return "${{" + part.source + "}}"
+    if isinstance(part, CommandSubstitution):
+        return "$(" + part.script.text + ")"
+    return part.raw
+
+
 @dataclass(frozen=True, slots=True)
 class Wrapper:
     """What a command runs inside: `sudo -u catscan`, `env A=1`, `ssh host`, `bash -c`.

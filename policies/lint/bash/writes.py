@@ -12,13 +12,12 @@ import re
 
 from .model import (
     Command,
-    CommandSubstitution,
-    GitHubExpression,
     Literal,
     OutputWrite,
     Part,
     Variable,
     Word,
+    shown,
 )
 
 OUTPUT_FILES = frozenset({"GITHUB_OUTPUT", "GITHUB_ENV"})
@@ -131,18 +130,8 @@ def key_value(line: list[Part], file: str) -> OutputWrite | None:
                 return None
             value_start = rest[0].start if rest else part.end
             value_end = rest[-1].end if rest else part.end
-            raw = "".join(display(p) for p in rest)
+            raw = "".join(shown(p) for p in rest)
             value = Word(raw, tuple(rest), value_start, value_end)
             return OutputWrite(file, key.strip(), value, line[0].start, value_end)
         key += part.value
     return None
-
-
-def display(part: Part) -> str:
-    if isinstance(part, Literal):
-        return part.value
-    if isinstance(part, Variable):
-        return "${" + part.name + (part.operator + part.argument if part.operator else "") + "}"
-    if isinstance(part, GitHubExpression):
-        return "${{" + part.source + "}}"
-    return "$(...)" if isinstance(part, CommandSubstitution) else getattr(part, "raw", "?")
