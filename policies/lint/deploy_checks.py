@@ -4,43 +4,45 @@ A check is a command that inspects the deployment and can fail: `driftgate
 verify` with the wanted groups, or a fetch of the pack's health path whose
 answer the same step compares with the commit. Its problems (a `||` fallback
 that swallows it, continue-on-error, groups left out) come with the spot to
-flag. placement.py says what runs after or before `up`.
+flag. Commands are those of the bash reader (policies/lint/bash): wrappers
+(`sudo`, `env A=1`, `timeout 30`) are off, commands run over `ssh` or `bash -c`
+are commands too, and a `||` fallback on a carrier masks what it carries.
+placement.py says what runs after or before `up`.
 
->>> verify_arguments("driftgate verify --target staging --groups=health,promotion")
-['--target', 'staging', '--groups=health,promotion']
+>>> from .bash import read_script
+>>> verify_arguments(read_script("sudo -E driftgate verify --target staging").commands[0])
+['--target', 'staging']
 """
 
 import re
 from collections import namedtuple
 from functools import lru_cache
 
-from .placement import carries_script, continue_on_error, env_value, place
-from .shell import (
-    fail_suppression_offset,
-    fails_on_purpose,
-    has_fail_suppression,
-    parse_script,
-    words,
-)
+from .bash import CommandSubstitution, GitHubExpression, Variable, read_script
+from .bash.reader import fails_on_purpose
+from .placement import continue_on_error, env_value, place
 from .violation import flag_key
 
 # The groups of `driftgate verify` (checks/suite GROUPS); policies may not import checks.
 VERIFY_GROUPS = frozenset({"health", "promotion", "host", "contracts", "api"})
 
-FETCHERS = re.compile(r"(?:^|[\s(|;`])(?:curl|wget|http|https|xh)\s")
+FETCHERS = frozenset({"curl", "wget", "http", "https", "xh"})
 
 COMMIT_SHA = re.compile(r"GITHUB_SHA|github\.sha\b")
 
 COMPARERS = frozenset({"[", "[[", "test", "grep", "jq", "diff", "cmp"})
+EQUALITY = frozenset({"=", "==", "!="})
 
 
-def verify_arguments(command_text):
-    """The arguments after `driftgate verify` (or `python -m driftgate verify`), else None."""
-    if "driftgate" not in command_text:
-        return None
-    found = words(command_text)
-    while found and re.match(r"[A-Za-z_]\w*=", found[0]) or found[:1] in (["sudo"], ["env"]):
-        found = found[1:]
+def program(command):
+    """The command's program without its directory (`/usr/bin/curl` -> `curl`)."""
+    return (command.name or "").rsplit("/", 1)[-1]
+
+
+def verify_arguments(command):
+    """The arguments after `driftgate verify` (or `python -m driftgate verify`), as the
+    shell reads them (expansions as written), else None."""
+    found = [word.shown for word in command.words]
     if found[:2] in (["python", "-m"], ["python3", "-m"]):
         found = found[2:]
     if len(found) >= 2 and found[0].rsplit("/", 1)[-1] == "driftgate" and found[1] == "verify":
@@ -68,66 +70,67 @@ def verify_groups(arguments, environment_groups=None):
     return frozenset(g.strip() for g in str(chosen).split(",") if g.strip())
 
 
-def is_health_fetch(command_text, marker):
+def is_health_fetch(command, marker):
     """curl/wget/httpie of a URL that contains `marker` (the pack's health path)."""
-    # the cheap test first: most commands hold no health path
-    return marker in command_text and FETCHERS.search(" " + command_text + " ") is not None
+    return program(command) in FETCHERS and any(marker in w.shown for w in command.words)
 
 
-def commit_variables(commands):
-    """Names of shell variables assigned from the commit (`want=${GITHUB_SHA::7}`)."""
+def run_with(command):
+    """The words a command runs with, its wrappers' first (`ssh staging-vm`, `sudo -u app`)."""
+    return [word for wrapper in command.wrappers for word in wrapper.words] + list(command.words)
+
+
+def commit_variables(script):
+    """Names of shell variables assigned from the commit (`want=${GITHUB_SHA::7}`, also
+    through another such variable or a `$(...)` that reads one)."""
     names = set()
-    for command in commands:
-        for match in re.finditer(
-            r"(?:^|\s)(?:export\s+|local\s+)?([A-Za-z_]\w*)=(\S+)", command.text
-        ):
-            if COMMIT_SHA.search(match.group(2)) or any(
-                f"${n}" in match.group(2) or "${" + n in match.group(2) for n in names
-            ):
-                names.add(match.group(1))
+    for assignment in script.assignments:
+        if assignment.value is not None and mentions_commit(assignment.value.parts, names):
+            names.add(assignment.name)
     return names
+
+
+def mentions_commit(parts, variables):
+    """Whether word parts read the commit SHA: `$GITHUB_SHA`, `${{ github.sha }}`, a
+    variable in `variables`, or a command substitution whose words do."""
+    for part in parts:
+        if isinstance(part, Variable):
+            if part.name == "GITHUB_SHA" or part.name in variables:
+                return True
+            if mentions_commit(part.default, variables):
+                return True
+        elif isinstance(part, GitHubExpression):
+            if COMMIT_SHA.search(part.source):
+                return True
+        elif isinstance(part, CommandSubstitution):
+            inner = part.script.commands
+            if any(mentions_commit(w.parts, variables) for c in inner for w in c.words):
+                return True
+    return False
 
 
 def compares_commit(command, variables):
     """A test, grep or `jq -e` that involves the commit SHA (or a variable holding it)."""
-    text = command.text
-    mentions = COMMIT_SHA.search(text) or any(
-        re.search(r"\$\{?" + re.escape(name) + r"\b", text) for name in variables
-    )
-    if not mentions:
+    if not any(mentions_commit(word.parts, variables) for word in command.words):
         return False
-    program = (words(text) or [""])[0]
-    return program in COMPARERS or "==" in text or "!=" in text
+    return program(command) in COMPARERS or any(w.text in EQUALITY for w in command.words)
 
 
 def can_fail(placed):
-    """Whether a failing command fails its step: neither it nor a command carrying it (ssh,
-    `sh -c`, heredoc) has a `||` fallback that swallows it, and, when one is only tested by
-    if/while/until/!, a later `exit N`/`false` follows in the script."""
-    for link in lineage(placed):
-        if has_fail_suppression(link.commands, link.index):
-            return False
-        if link.command.condition and not script_facts(link.step.run).fails_after[link.index + 1]:
-            return False
-    return True
+    """Whether a failing command fails its step: no `||` fallback swallows it (its own or
+    one on a command carrying it: ssh, `sh -c`, heredoc), and, when it is only tested by
+    if/while/until, a later `exit N`/`false` follows in the script."""
+    command = placed.command
+    if command.fallback is not None:
+        return False
+    return not command.condition or script_facts(placed.step.run).fails_after[placed.index + 1]
 
 
-def lineage(placed):
-    """The placed command, then the commands that carry it, innermost first."""
-    index_of = script_facts(placed.step.run).index_of
-    while placed is not None:
-        yield placed
-        carrier = placed.command.carrier
-        index = index_of.get(carrier) if carrier is not None else None
-        placed = place(placed.step, placed.commands, index) if index is not None else None
-
-
-class ScriptFacts(namedtuple("ScriptFacts", "comparisons fails_after index_of")):
+class ScriptFacts(namedtuple("ScriptFacts", "comparisons fails_after")):
     """What the gate rules ask of one script, computed once (long scripts stay linear).
 
     comparisons: indexes of commands comparing with the commit SHA; fails_after[i]: some
-    command from index i on fails on purpose; index_of: command offset -> index (to find
-    a nested command's carrier).
+    command from index i on fails on purpose.
     """
 
     __slots__ = ()
@@ -135,20 +138,14 @@ class ScriptFacts(namedtuple("ScriptFacts", "comparisons fails_after index_of"))
 
 @lru_cache(maxsize=256)
 def script_facts(text):
-    commands = parse_script(text)
-    variables = commit_variables(commands)
+    script = read_script(text)
+    commands = script.commands
+    variables = commit_variables(script)
     comparisons = tuple(i for i, c in enumerate(commands) if compares_commit(c, variables))
     fails_after = [False] * (len(commands) + 1)
     for index in range(len(commands) - 1, -1, -1):
-        fails_after[index] = fails_after[index + 1] or fails_on_purpose(commands[index].text)
-    index_of = {command.offset: index for index, command in enumerate(commands)}
-    return ScriptFacts(comparisons, tuple(fails_after), index_of)
-
-
-def suppression_offset(placed):
-    """Where the `||` fallback swallowing a command's failure starts (else the command)."""
-    offset = fail_suppression_offset(placed.commands, placed.index)
-    return placed.command.offset if offset is None else offset
+        fails_after[index] = fails_after[index + 1] or fails_on_purpose(commands[index])
+    return ScriptFacts(comparisons, tuple(fails_after))
 
 
 class Check(namedtuple("Check", "placed problems relevant", defaults=(True,))):
@@ -162,10 +159,8 @@ class Check(namedtuple("Check", "placed problems relevant", defaults=(True,))):
 def verify_checks(workflow, commands, wanted):
     """`driftgate verify` commands whose groups meet `wanted`, with their problems."""
     for placed in commands:
-        if "driftgate" not in placed.command.text:
-            continue  # verify_arguments' own first test
-        arguments = verify_arguments(placed.command.text)
-        if arguments is None or carries_script(placed):
+        arguments = verify_arguments(placed.command)
+        if arguments is None:
             continue
         groups = verify_groups(arguments, _literal_env(workflow, placed.step, "DRIFTGATE_GROUPS"))
         problems = list(failure_problems(workflow, placed))
@@ -177,12 +172,10 @@ def verify_checks(workflow, commands, wanted):
 
 def health_checks(workflow, commands, is_fetch, wanted=frozenset({"health"})):
     """Health checks among `commands`: `driftgate verify` with a wanted group, or a
-    fetch (`is_fetch(text)`) whose step compares the answer with the commit."""
+    fetch (`is_fetch(command)`) whose step compares the answer with the commit."""
     yield from verify_checks(workflow, commands, wanted)
     for placed in commands:
-        text = placed.command.text
-        # is_fetch first: it rules out most commands cheaply
-        if not is_fetch(text) or verify_arguments(text) is not None or carries_script(placed):
+        if not is_fetch(placed.command):
             continue
         # The fetch may tolerate its own failure when a comparison can fail: an empty answer
         # fails it. What must not be swallowed is the comparison (or the command carrying it).
@@ -196,12 +189,9 @@ def health_checks(workflow, commands, is_fetch, wanted=frozenset({"health"})):
             problems.insert(0, placed.flag(message))
         elif not any(can_fail(c) for c in comparisons):
             first = comparisons[0]
-            swallowed = [
-                link for link in lineage(first) if has_fail_suppression(link.commands, link.index)
-            ]
-            if swallowed:
+            if first.command.fallback is not None:
                 message = "the SHA comparison's failure is swallowed by a `||` fallback"
-                problems.insert(0, first.flag(message, suppression_offset(swallowed[0])))
+                problems.insert(0, first.flag(message, first.command.fallback))
             else:
                 problems.insert(0, first.flag("the SHA comparison cannot fail the step"))
         yield Check(placed, tuple(problems))
@@ -210,11 +200,9 @@ def health_checks(workflow, commands, is_fetch, wanted=frozenset({"health"})):
 def failure_problems(workflow, placed, fallbacks=True):
     """A `||` fallback that swallows the failure (of the command or of a command carrying
     it; unless `fallbacks` is False), or continue-on-error on the step/job."""
-    for link in lineage(placed) if fallbacks else ():
-        if has_fail_suppression(link.commands, link.index):
-            message = "the check's failure is swallowed by a `||` fallback"
-            yield link.flag(message, suppression_offset(link))
-            break
+    fallback = placed.command.fallback if fallbacks else None
+    if fallback is not None:
+        yield placed.flag("the check's failure is swallowed by a `||` fallback", fallback)
     tolerated = continue_on_error(workflow, placed.step)
     if tolerated is not None:
         holder, key = tolerated

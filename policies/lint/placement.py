@@ -6,30 +6,32 @@ job that needs its job (directly or transitively); "before" is the converse.
 A step that runs only on failure (`if: failure() ...`, on it or its job) is the
 way back, not the deploy: it is never "after" a step that runs on success, so
 a rollback's own check never stands in for the deploy's gate.
-A StepCommand command is one command of a step's parsed run: script, and can flag
-itself at its exact line and column.
+A StepCommand is one command of a step's script, read by tree-sitter-bash
+(policies/lint/bash: wrappers such as `sudo -u app` are off, and the commands
+of `ssh vm '...'`, `bash -c` and heredocs fed to a shell are there too), and
+can flag itself at its exact line and column.
 
 >>> from driftgate.policies.yamlsource import parse_yaml
 >>> from driftgate.policies.lint.workflow import Workflow
->>> text = "jobs:\\n  d:\\n    steps:\\n      - run: docker compose up -d\\n"
->>> [p.command.text for p in up_commands(Workflow(parse_yaml(text), "deploy.yml"))]
-['docker compose up -d']
+>>> text = "jobs:\\n  d:\\n    steps:\\n      - run: sudo -u app docker compose up -d\\n"
+>>> [p.command.argv for p in up_commands(Workflow(parse_yaml(text), "deploy.yml"))]
+[('docker', 'compose', 'up', '-d')]
 """
 
 from collections import namedtuple
 from functools import lru_cache, partial
 from itertools import count, repeat
 
-from .shell import compose_subcommand, is_compose_up, parse_script, remote_script_words, words
-from .shellwords import strip_prefixes
+from .bash import compose_invocation, docker_invocation, read_script, systemctl_invocation
 from .violation import flag_at, flag_key, flag_text
 from .workflow import expression_inputs, input_references
 
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "${{ false }}"})
+NESTING = frozenset({"ssh", "shell-c", "gcloud-ssh", "heredoc"})  # wrappers that carry a script
 
 
 class StepCommand(namedtuple("StepCommand", "step commands index command")):
-    """A command of a step's run: script (commands = the whole parsed script).
+    """A command of a step's script (commands: all the script's bash.Command, in order).
 
     step: the workflow.Step; command is commands[index], stored: rules read it hundreds
     of thousands of times. Build one with `place`.
@@ -38,14 +40,26 @@ class StepCommand(namedtuple("StepCommand", "step commands index command")):
     __slots__ = ()
 
     def flag(self, message, offset=None):
-        offset = self.command.offset if offset is None else offset
+        offset = written_start(self.command) if offset is None else offset
         return flag_text(self.step.run, offset, self.step.script_path, message)
 
     def flag_up(self, message):
         """Point at the `up` (or `restart`) word of a command that starts containers."""
-        text = self.command.text
-        word = "up" if " up" in text else "restart"
-        return self.flag(message, self.command.word_offset(word))
+        words = self.command.words
+        at = next((w.start for w in words if w.text == "up"), None)
+        at = next((w.start for w in words if w.text == "restart"), at)
+        return self.flag(message, at)
+
+
+def written_start(command):
+    """Where a command is written: with its own wrappers and prefixes (`sudo -u app`,
+    `A=1`), not those of the script carrying it (`ssh vm '...'`)."""
+    start = command.start
+    for wrapper in reversed(command.wrappers):
+        if wrapper.kind in NESTING:
+            break
+        start = min(start, wrapper.start)
+    return min([start, *(assignment.start for assignment in command.env)])
 
 
 # StepCommand(...) without the Python-level namedtuple __new__: rules walk hundreds of thousands
@@ -95,7 +109,7 @@ def _placed_in_step(step):
     run = step.run
     if not run:
         return ()
-    commands = parse_script(run)
+    commands = read_script(run).commands
     return tuple(map(_new_step_command, zip(repeat(step), repeat(commands), count(), commands)))
 
 
@@ -125,7 +139,7 @@ def up_commands(workflow):
             for step in workflow.steps
             if step.run and "compose" in step.run  # most steps: never placed for this
             for placed in step_commands(workflow, step)
-            if is_compose_up(placed.command.text)
+            if is_compose_up(placed.command)
         )
     return list(facts.ups)
 
@@ -141,41 +155,43 @@ def restart_commands(workflow):
             for step in workflow.steps
             if step.run and "restart" in step.run
             for placed in step_commands(workflow, step)
-            if is_restart(placed.command.text)
+            if is_restart(placed.command)
         )
     return list(facts.restarts)
 
 
-def is_restart(command_text):
+def is_compose_up(command):
+    """Whether a command is `docker compose ... up` (or docker-compose)."""
+    compose = compose_invocation(command)
+    return compose is not None and compose.subcommand == "up"
+
+
+SYSTEMD_RESTARTS = frozenset({"restart", "reload-or-restart", "try-restart"})
+
+
+def is_restart(command):
     """Whether a command restarts containers or a service (see restart_commands).
 
-    >>> is_restart("sudo systemctl restart catscan"), is_restart("echo restart")
-    (True, False)
+    >>> [is_restart(c) for c in read_script("sudo systemctl restart app; echo restart").commands]
+    [True, False]
     """
-    if "restart" not in command_text:
-        return False
-    found = words(command_text)
-    program, rest = strip_prefixes(found)
-    base = (program or "").rsplit("/", 1)[-1]
-    compose = compose_command(command_text)
+    compose = compose_invocation(command)
     if compose is not None:
-        return compose[0] == "restart"
-    if base == "docker":
-        sub = [w for w in rest if not w.startswith("-")][:2]
-        return sub[:1] == ["restart"] or sub == ["container", "restart"]
-    if base == "systemctl":
-        sub = [w for w in rest if not w.startswith("-")][:1]
-        return sub in (["restart"], ["reload-or-restart"], ["try-restart"])
-    if base == "service":
-        return rest[1:2] == ["restart"]
-    return False
+        return compose.subcommand == "restart"
+    docker = docker_invocation(command)
+    if docker is not None:
+        return docker.subcommand == "restart"
+    systemctl = systemctl_invocation(command)
+    if systemctl is not None:
+        return systemctl.subcommand in SYSTEMD_RESTARTS
+    return command.name == "service" and command.argv[2:3] == ("restart",)
 
 
 def container_starts(workflow):
     """The commands that bring containers up or restart them, in workflow order."""
     order = {id(step): position for position, step in enumerate(workflow.steps)}
     found = up_commands(workflow) + restart_commands(workflow)
-    return sorted(found, key=lambda p: (order[id(p.step)], p.command.offset))
+    return sorted(found, key=lambda p: (order[id(p.step)], p.command.start))
 
 
 def first_start_per_step(workflow):
@@ -251,17 +267,23 @@ def _commands_around(workflow, placed, side):
     return entry[1]
 
 
-@lru_cache(maxsize=4096)
-def compose_command(command_text):
-    """compose_subcommand(words(text)), arguments as a tuple: memoised by the command's
-    text, as several rules ask it of the same docker commands."""
-    found = compose_subcommand(words(command_text))
-    return None if found is None else (found[0], tuple(found[1]))
-
-
 def carries_script(placed):
-    """Whether a command hands a script to another shell (its nested commands are judged)."""
-    return remote_script_words(placed.command.text) is not None
+    """Whether a command hands a script to another shell (`ssh vm '...'`, `bash -c`, a
+    heredoc fed to a shell): the commands of that script are judged, not the carrier."""
+    return placed.index in _carriers(placed.step.run)
+
+
+@lru_cache(maxsize=256)
+def _carriers(text):
+    """Indexes of the commands of a script that carry a nested script: a nested
+    command's carrying wrapper lies within its carrier's words."""
+    commands = read_script(text).commands
+    starts = sorted({w.start for c in commands for w in c.wrappers if w.kind in NESTING})
+    return frozenset(
+        index
+        for index, command in enumerate(commands)
+        if any(command.start <= start < command.end for start in starts)
+    )
 
 
 def flag_missing(workflow, message):

@@ -67,7 +67,14 @@ Good:
 
 import re
 
-from ..lint.deploy_checks import Check, failure_problems, verify_arguments, verify_checks
+from ..lint.bash import Variable, read_script
+from ..lint.deploy_checks import (
+    Check,
+    failure_problems,
+    program,
+    verify_arguments,
+    verify_checks,
+)
 from ..lint.placement import (
     carries_script,
     commands_after,
@@ -75,15 +82,12 @@ from ..lint.placement import (
     flag_missing,
     input_names,
     runs_on_success,
-    step_commands,
     unique,
     up_commands,
     workflow_commands,
 )
-from ..lint.shell import words
-from ..lint.shellwords import word_spans
 from ..lint.values import Input, Resolved, resolve_template, unknown
-from ..lint.violation import flag_value
+from ..lint.violation import flag_text, flag_value
 
 ID = "DG110"
 NAME = "contract-gate"
@@ -94,8 +98,11 @@ OPTIONS = {}
 REMEDIATION = "Run the contract check after `up`, unconditionally; default the bypass to 'false'."
 
 SKIP_WORDS = re.compile(r"contract|skip|bypass", re.IGNORECASE)
-TRUE = r"(?:true|1|yes|on)\b"
-NAMING_ONLY = (["echo"], ["printf"], ["cat"], ["ls"])  # commands that name the script, not run it
+TRUE = re.compile(r"(?:true|1|yes|on)\b", re.IGNORECASE)
+NAMING_ONLY = frozenset({"echo", "printf", "cat", "ls"})  # they name the script, not run it
+TEXT_OUTPUT = frozenset({"echo", "printf"})  # what they print is text, not settings
+DEFAULTING = frozenset({"-", ":-", "=", ":="})  # `${NAME:-true}` and the like
+INPUT_EXPRESSION = re.compile(r"\$\{\{[^}]*inputs\.")
 
 
 def check_workflow(workflow, context):
@@ -136,24 +143,22 @@ def _contract_checks(workflow, commands, context):
         return
     script = script.rsplit("/", 1)[-1]  # the file, wherever the deploy runs it from
     for placed in commands:
-        text = placed.command.text
-        if script not in text or verify_arguments(text) is not None or carries_script(placed):
+        command = placed.command
+        if not any(script in word.shown for word in command.words):
             continue
-        if words(text)[:1] not in NAMING_ONLY:
+        if verify_arguments(command) is not None or carries_script(placed):
+            continue
+        if program(command) not in NAMING_ONLY:
             yield Check(placed, tuple(failure_problems(workflow, placed)))
 
 
 def _with_skips(workflow, check, ups, confirm_input, bypass):
     """Add to a check's problems the ways a dispatcher can skip or bypass it."""
     placed, problems = check.placed, list(check.problems)
-    arguments = verify_arguments(placed.command.text) or []
+    arguments = verify_arguments(placed.command) or []
     if any(_bypass_flag(argument) for argument in arguments):
         at_flag = next(
-            (
-                placed.command.offset_of(offsets[0])
-                for value, offsets in word_spans(placed.command.text)
-                if offsets and _bypass_flag(value)
-            ),
+            (word.start for word in placed.command.words if _bypass_flag(word.shown)),
             None,  # behind a variable: the command's start
         )
         message = "`--allow-contract-failure` hard-codes the contract bypass"
@@ -197,34 +202,44 @@ def _bypass_settings(workflow, bypass):
             if problem:
                 key_path = f"{path}.env.{bypass}".lstrip(".")
                 yield flag_value(env, bypass, key_path, f"{bypass} {problem}")
-    name = re.escape(bypass)
-    pattern = re.compile(
-        rf"\b{name}=[\"']?(?:{TRUE}|\$\{{\{{[^}}]*inputs\.)|\$\{{{name}:?-[\"']?{TRUE}",
-        re.IGNORECASE,
-    )
-    mentioned = re.compile(name, re.IGNORECASE)
+    message = f"{bypass} defaults or is set to true (or from an input) in the script"
     for step in workflow.steps:
-        if not step.run or not _mentions(step.run, bypass, mentioned):
-            continue
-        for placed in step_commands(workflow, step):
-            text = placed.command.text
-            if not _mentions(text, bypass, mentioned) or _is_text_output(text):
-                continue  # words an echo or printf prints are text, not settings
-            for match in pattern.finditer(text):
-                message = f"{bypass} defaults or is set to true (or from an input) in the script"
-                yield placed.flag(message, placed.command.offset_of(match.start()))
+        if step.run and bypass.lower() in step.run.lower():  # the cheap first test
+            for offset in _script_settings(read_script(step.run), bypass.lower()):
+                yield flag_text(step.run, offset, step.script_path, message)
 
 
-def _is_text_output(command_text):
-    return (words(command_text)[:1] or [""])[0] in ("echo", "printf")
+def _script_settings(script, name):
+    """Offsets where a script sets the bypass (`name`, lower case) to true or from an
+    input: `NAME=true`, `export NAME=${{ inputs.x }}`, `NAME=1 cmd`, `echo "NAME=true"
+    >> "$GITHUB_ENV"`, or a `${NAME:-true}` default. What an echo or printf prints is
+    text, not a setting."""
+    commands = [c for c in script.commands if program(c) not in TEXT_OUTPUT]
+    assignments = [*script.assignments, *(a for c in script.commands for a in c.env)]
+    for assignment in assignments:
+        value = assignment.value
+        if assignment.name.lower() == name and value is not None and _sets(value.shown):
+            yield assignment.start
+    for write in script.output_writes:
+        if write.file == "GITHUB_ENV" and write.key.lower() == name and _sets(write.value.shown):
+            yield write.start
+    words = [w for c in commands for w in c.words] + [a.value for a in assignments if a.value]
+    for part in _variables(part for word in words for part in word.parts):
+        if part.name.lower() == name and part.operator in DEFAULTING:
+            if TRUE.match(part.argument.strip("'\"")):
+                yield part.start
 
 
-def _mentions(text, name, mentioned):
-    """Whether `text` holds `name` in any case (every bypass match does): a cheap first test.
-    For ASCII, lower() compares as re.IGNORECASE does, and far faster than a search."""
-    if text.isascii() and name.isascii():
-        return name.lower() in text.lower()
-    return mentioned.search(text) is not None
+def _sets(value):
+    return TRUE.match(value) is not None or INPUT_EXPRESSION.match(value) is not None
+
+
+def _variables(parts):
+    """The `${...}` parts, those in defaults (`${A:-${B:-true}}`) too."""
+    for part in parts:
+        if isinstance(part, Variable):
+            yield part
+            yield from _variables(part.default)
 
 
 def _bypass_flag(argument):
@@ -253,7 +268,7 @@ def _bad_value(value):
 
 def _is_true(choice):
     text = "".join(p for p in choice if isinstance(p, str))
-    return len(choice) == 1 and re.fullmatch(TRUE, text.strip(), re.IGNORECASE) is not None
+    return len(choice) == 1 and TRUE.fullmatch(text.strip()) is not None
 
 
 class _InputsOnly:

@@ -47,7 +47,6 @@ import re
 
 from ..lint.deploy_checks import is_health_fetch, verify_arguments
 from ..lint.placement import commands_after, first_start_per_step, unique
-from ..lint.shell import words
 
 ID = "DG113"
 NAME = "fixed-sleep"
@@ -77,35 +76,37 @@ def check_workflow(workflow, context):
             (
                 index
                 for index in range(len(commands) - 1, -1, -1)
-                if _is_health_check(commands[index].command.text, context)
+                if _is_health_check(commands[index].command, context)
             ),
             0,
         )
         for placed in reversed(commands[:last_check]):
-            seconds = sleep_seconds(placed.command.text)
+            seconds = sleep_seconds(placed.command)
             if seconds is not None and seconds >= minimum:
                 message = f"fixed `sleep` of {seconds:g} s before the health check; poll instead"
                 violations.append(placed.flag(message))
     return unique(violations)
 
 
-def sleep_seconds(command_text):
+def sleep_seconds(command):
     """Seconds of a `sleep` with literal durations, else None.
 
-    >>> sleep_seconds("sleep 1m 30s"), sleep_seconds('sleep "$WAIT"')
-    (90.0, None)
+    >>> from driftgate.policies.lint.bash import read_script
+    >>> [sleep_seconds(c) for c in read_script('sleep 1m 30s; sleep "$WAIT"').commands]
+    [90.0, None]
     """
-    found = words(command_text) if "sleep" in command_text else ()
-    if not found or found[0].rsplit("/", 1)[-1] != "sleep" or len(found) < 2:
+    found = command.argv
+    if (found[0] or "").rsplit("/", 1)[-1] != "sleep" or len(found) < 2:
         return None
     total = 0.0
     for argument in found[1:]:
-        match = DURATION.fullmatch(argument)
+        match = DURATION.fullmatch(argument) if argument is not None else None
         if match is None:
             return None
         total += float(match.group(1)) * UNIT_SECONDS[match.group(2)]
     return total
 
 
-def _is_health_check(text, context):
-    return verify_arguments(text) is not None or is_health_fetch(text, context.pack.health_path)
+def _is_health_check(command, context):
+    health_path = context.pack.health_path
+    return verify_arguments(command) is not None or is_health_fetch(command, health_path)

@@ -39,7 +39,8 @@ Good:
 
 import re
 
-from ..lint.placement import compose_command, flag_missing, up_commands
+from ..lint.bash import compose_invocation
+from ..lint.placement import flag_missing, up_commands
 
 ID = "DG108"
 NAME = "force-recreate"
@@ -55,7 +56,7 @@ def check_workflow(workflow, context):
     if not ups:
         yield flag_missing(workflow, "no step runs `docker compose up -d --force-recreate`")
     for placed in ups:
-        arguments = compose_command(placed.command.text)[1]
+        arguments = [word.shown for word in compose_invocation(placed.command).args]
         missing = [flag for flag, present in _flags(arguments) if not present]
         if "--no-recreate" in arguments:
             yield placed.flag_up("`up --no-recreate` keeps the old containers")

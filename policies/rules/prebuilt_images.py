@@ -44,8 +44,8 @@ Good:
     ```
 """
 
-from ..lint.placement import compose_command, unique, workflow_commands
-from ..lint.shell import words
+from ..lint.bash import compose_invocation, docker_invocation
+from ..lint.placement import unique, workflow_commands
 from ..lint.violation import flag_value
 
 ID = "DG107"
@@ -56,7 +56,6 @@ APPLIES_TO = "deploy"
 OPTIONS = {}
 REMEDIATION = "Use `docker compose pull` then `up -d --force-recreate`; build nothing on deploy."
 
-DOCKER_BUILDS = (["build"], ["buildx", "build"], ["buildx", "bake"], ["image", "build"])
 
 
 def check_workflow(workflow, context):
@@ -66,21 +65,23 @@ def check_workflow(workflow, context):
             message = "the deploy builds an image (docker/build-push-action)"
             violations.append(flag_value(step.body, "uses", f"{step.key_path}.uses", message))
     first_pull = {}  # step key path -> index of its first pull command
-    # Only docker commands can build or pull (docker, docker-compose); skip the rest unsplit.
-    commands = [
-        (placed, compose_command(placed.command.text))
-        for placed in workflow_commands(workflow)
-        if "docker" in placed.command.text
-    ]
-    for placed, compose in commands:
-        if compose and (compose[0] == "pull" or compose[0] == "up" and _pulls(compose[1])):
+    commands = []  # (placed, compose subcommand, its arguments) of docker commands
+    for placed in workflow_commands(workflow):
+        compose = compose_invocation(placed.command)
+        if compose is not None:
+            arguments = tuple(word.shown for word in compose.args)
+            commands.append((placed, compose.subcommand, arguments))
+        elif _docker_build(placed.command):
+            commands.append((placed, "build", ()))
+    for placed, subcommand, arguments in commands:
+        if subcommand == "pull" or subcommand == "up" and _pulls(arguments):
             first_pull.setdefault(placed.step.key_path, placed.index)
     pulled = _PullsBefore(workflow, first_pull)
-    for placed, compose in commands:
-        if _docker_build(words(placed.command.text)) or (compose and compose[0] == "build"):
+    for placed, subcommand, arguments in commands:
+        if subcommand == "build":
             violations.append(placed.flag("the deploy builds images instead of pulling them"))
-        elif compose and compose[0] == "up":
-            if "--build" in compose[1]:
+        elif subcommand == "up":
+            if "--build" in arguments:
                 violations.append(placed.flag_up("`up --build` builds images on the deploy"))
             elif not pulled.before(placed):
                 message = "containers are brought up without `docker compose pull` first"
@@ -116,13 +117,14 @@ class _PullsBefore:
         )
 
 
-def _docker_build(found):
-    if not found or found[0].rsplit("/", 1)[-1] != "docker":
+def _docker_build(command):
+    """`docker build`, `docker buildx build|bake`, `docker image build`."""
+    docker = docker_invocation(command)
+    if docker is None:
         return False
-    if "build" not in found and "buildx" not in found:
-        return False  # every DOCKER_BUILDS entry holds one
-    rest = [w for w in found[1:] if not w.startswith("-")]
-    return any(rest[: len(build)] == build for build in DOCKER_BUILDS)
+    return docker.subcommand == "build" or docker.subcommand == "buildx" and any(
+        word.text == "bake" for word in docker.args[:1]
+    )
 
 
 def _pulls(up_arguments):

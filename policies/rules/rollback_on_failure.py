@@ -71,10 +71,10 @@ from ..lint.placement import (
     condition_status,
     container_starts,
     is_after,
+    is_compose_up,
     is_restart,
     step_commands,
 )
-from ..lint.shell import is_compose_up, words
 from ..lint.values import Commit
 
 ID = "DG114"
@@ -117,17 +117,17 @@ def _calls_failure(condition):
 def _brings_back(workflow, step, pack):
     variable = pack.images.tag_variable
     for placed in step_commands(workflow, step):
-        text = placed.command.text
-        arguments = verify_arguments(text)
+        command = placed.command
+        arguments = verify_arguments(command)
         if arguments is not None and any(a.startswith("--rollback-from") for a in arguments):
             return True
-        found = words(text)
+        found = [word.shown for word in command.words]
         if found[:3] == ["gh", "workflow", "run"] and any(
             w in ("--ref", "-r") or w.startswith("--ref=") for w in found
         ):
             return True
-        if is_compose_up(text) or is_restart(text):
-            resolved = scope(workflow, step, placed.command.offset).variable(variable)
+        if is_compose_up(command) or is_restart(command):
+            resolved = scope(workflow, step, command.start).variable(variable)
             if resolved is not None and not any(
                 isinstance(part, Commit) for choice in resolved.choices for part in choice
             ):

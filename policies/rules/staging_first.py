@@ -66,6 +66,7 @@ from ..lint.deploy_checks import (
     health_checks,
     is_health_fetch,
     option_value,
+    run_with,
     verify_arguments,
     verify_groups,
 )
@@ -114,12 +115,14 @@ def _checks(workflow, commands, pack, source, target):
     host = urlsplit(source.base_url).hostname or source.name
     markers = [m for m in (host, source.vm) if m]
 
-    def is_fetch(text):
-        return is_health_fetch(text, pack.health_path) and any(m in text for m in markers)
+    def is_fetch(command):
+        if not is_health_fetch(command, pack.health_path):
+            return False
+        return any(m in word.shown for word in run_with(command) for m in markers)
 
     wanted = frozenset({"health", "promotion"})
     for check in health_checks(workflow, commands, is_fetch, wanted):
-        arguments = verify_arguments(check.placed.command.text)
+        arguments = verify_arguments(check.placed.command)
         if arguments is not None and not _checks_source(arguments, source, target):
             continue
         problems = list(check.problems)

@@ -67,10 +67,9 @@ Good:
 
 from fnmatch import fnmatchcase
 
+from ..lint.bash import read_script
 from ..lint.images import image_uses
 from ..lint.placement import continue_on_error
-from ..lint.shell import has_fail_suppression, parse_script, words
-from ..lint.shellwords import strip_prefixes
 from ..lint.workflow import runs_despite_needs
 from ..pack import TestSuite
 
@@ -160,19 +159,19 @@ def _may_run_pytest(script):
 def _suites_run(workflow, step, suites):
     if step.run is None or not _may_run_pytest(step.run) or continue_on_error(workflow, step):
         return set()
-    commands = parse_script(step.run)
     ran = set()
-    for index, command in enumerate(commands):
-        arguments = pytest_arguments(words(command.text))
-        if arguments is None or has_fail_suppression(commands, index):
-            continue
+    for command in read_script(step.run).commands:
+        arguments = pytest_arguments([word.shown for word in command.words])
+        if arguments is None or command.fallback is not None:
+            continue  # not pytest, or its failure is swallowed (`pytest || true`)
         ran |= {s.name for s in suites if _selects(arguments, s)}
     return ran
 
 
 def pytest_arguments(command_words):
-    """The arguments of a pytest command, or None when the command is not pytest."""
-    program, rest = strip_prefixes(command_words)
+    """The arguments of a pytest command (its words, wrappers such as `sudo` already off),
+    or None when the command is not pytest."""
+    program, rest = (command_words[0], command_words[1:]) if command_words else (None, [])
     while program in RUNNERS and rest[:1] == ["run"]:
         program, rest = (rest[1], rest[2:]) if len(rest) > 1 else (None, [])
     if program is None:

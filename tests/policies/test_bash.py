@@ -515,3 +515,17 @@ def test_a_test_is_one_command_with_its_operands_and_operators(text, argv, condi
     assert list(test.argv) == argv
     assert test.condition is condition
     assert not test.masked  # `|| exit 1` keeps the failure
+
+
+@pytest.mark.parametrize(
+    "feeder, read",
+    [
+        ('ssh "$VM" bash -s -- "$GITHUB_SHA" "$IMAGE_TAG"', True),
+        ("ssh vm 'bash -s'", True),
+        ('ssh vm bash "$SCRIPT"', False),  # runs a file: the heredoc is its stdin, not a script
+        ('ssh vm "$REMOTE"', False),
+    ],
+)
+def test_a_heredoc_fed_to_a_remote_shell_is_read_whatever_its_arguments(feeder, read):
+    text = f"{feeder} <<'REMOTE'\ndocker compose up -d --force-recreate\nREMOTE\n"
+    assert ("docker" in [c.name for c in parse_script(text).commands]) is read

@@ -15,7 +15,7 @@ from driftgate.policies.lint.placement import (
     continue_on_error,
     up_commands,
 )
-from driftgate.policies.lint.shell import parse_script
+from driftgate.policies.lint.bash import read_script
 from driftgate.policies.lint.workflow import Workflow, deploy_steps
 from driftgate.policies.yamlsource import parse_yaml
 
@@ -59,16 +59,16 @@ def workflow():
 def test_the_deploy_step_is_found_inside_the_ssh_heredoc(workflow):
     assert [s.key_path for s in deploy_steps(workflow)] == ["jobs.deploy.steps[1]"]
     [up] = up_commands(workflow)
-    assert up.command.via == "heredoc"
+    assert [wrapper.kind for wrapper in up.command.wrappers] == ["heredoc"]
     flagged = up.flag_up("x")
     assert (flagged.line, flagged.column) == (15, 26)  # the `up` word in the file
 
 
 def test_after_and_before_follow_jobs_needs(workflow):
     [up] = up_commands(workflow)
-    after = [p.command.text for p in commands_after(workflow, up)]
-    before = [p.command.text for p in commands_before(workflow, up)]
-    assert after == ["echo after-up", 'driftgate verify --target "$TARGET"', "echo report"]
+    after = [shown(p.command) for p in commands_after(workflow, up)]
+    before = [shown(p.command) for p in commands_before(workflow, up)]
+    assert after == ["echo after-up", "driftgate verify --target ${TARGET}", "echo report"]
     assert "driftgate verify --target staging --groups health" in before
     assert "echo start" in before and "docker compose pull" in before
     assert "echo unrelated" not in before + after
@@ -82,10 +82,14 @@ def test_continue_on_error_of_the_job_counts(workflow):
 
 def test_health_checks_after_up(workflow):
     [up] = up_commands(workflow)
-    checks = list(health_checks(workflow, commands_after(workflow, up), lambda text: False))
-    assert [(c.placed.command.text, c.problems) for c in checks] == [
-        ('driftgate verify --target "$TARGET"', ())
+    checks = list(health_checks(workflow, commands_after(workflow, up), lambda command: False))
+    assert [(shown(c.placed.command), c.problems) for c in checks] == [
+        ("driftgate verify --target ${TARGET}", ())
     ]
+
+
+def shown(command):
+    return " ".join(word.shown for word in command.words)
 
 
 @pytest.mark.parametrize(
@@ -97,10 +101,12 @@ def test_health_checks_after_up(workflow):
         ("/usr/local/bin/driftgate verify -v", ["-v"]),
         ("driftgate lint", None),
         ("echo driftgate verify", None),
+        ("sudo -E driftgate verify --target x", ["--target", "x"]),
+        ("ssh vm 'driftgate verify --target x'", ["--target", "x"]),
     ],
 )
 def test_verify_arguments(command, arguments):
-    assert verify_arguments(command) == arguments
+    assert verify_arguments(read_script(command).commands[-1]) == arguments
 
 
 def test_verify_groups():
@@ -119,9 +125,11 @@ def test_verify_groups():
         ('[[ "$got" == "${GITHUB_SHA::8}" ]]', True),
         ('echo "$GITHUB_SHA"', False),
         ('[ "$got" = "$OTHER" ]', False),
+        ('want=$(echo "$GITHUB_SHA" | cut -c1-7)\n[ "$got" = "$want" ]', True),
+        ('echo "[ $got = $GITHUB_SHA ]"', False),
     ],
 )
 def test_compares_commit(script, compares):
-    commands = parse_script(script)
-    variables = commit_variables(commands)
-    assert compares_commit(commands[-1], variables) is compares
+    parsed = read_script(script)
+    variables = commit_variables(parsed)
+    assert compares_commit(parsed.commands[-1], variables) is compares

@@ -386,21 +386,38 @@ def render(words, top_text, prefix: str) -> tuple[str, list[tuple[int, int, bool
             length += 1
         for part in word.parts:
             if isinstance(part, Literal):
-                value = part.value
-                source = top_text(part.start, part.end)
-                exact = source == value
+                value, source, start = part.value, top_text(part.start, part.end), part.start
                 if prefix and length == 0 and value.startswith(prefix):
                     value = value[len(prefix) :]
-                    start = part.start + len(prefix) if exact else part.start
-                else:
-                    start = part.start
+                    if source.startswith(prefix):
+                        source, start = source[len(prefix) :], start + len(prefix)
+                runs = aligned(value, source)
+                if runs is None:  # not its source minus escapes: map it to its start
+                    segments.append((length, start, False))
+                segments += [(length + at, start + found, True) for at, found in runs or ()]
             else:
                 value = top_text(part.start, part.end)
-                start, exact = part.start, True
-            segments.append((length, start, exact))
+                segments.append((length, part.start, True))
             pieces.append(value)
             length += len(value)
     return "".join(pieces), segments or [(0, words[0].start if words else 0, False)]
+
+
+def aligned(value: str, source: str) -> list[tuple[int, int]] | None:
+    """Where a literal's characters sit in its source text, as runs (offset in value,
+    offset in source): the value is the source with escapes and line continuations
+    taken out (`"a \\\n b"` -> `a  b`), so each run maps character by character.
+    None when the value is not such a subsequence of the source."""
+    runs: list[tuple[int, int]] = []
+    at = 0
+    for index, char in enumerate(value):
+        found = source.find(char, at)
+        if found < 0:
+            return None
+        if found != at or index == 0:
+            runs.append((index, found))
+        at = found + 1
+    return runs
 
 
 def is_pipe(operator: str, statement: Node) -> bool:

@@ -157,17 +157,17 @@ def reads_stdin_script(words: tuple[Word, ...]) -> bool:
         command = words[remote[1] :]
         if not command:
             return True
-        inner = [w for w in command if w.text is not None]
-        return len(inner) == len(command) and reads_stdin_script(split_words(command))
+        return command[0].text is not None and reads_stdin_script(split_words(command))
     gcloud = gcloud_command(words)
     return gcloud is not None and gcloud[1] is None
 
 
 def split_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
-    """Literal words split at spaces, as ssh joins its remote command (`'bash -s'`)."""
+    """Literal words split at spaces, as ssh joins its remote command (`'bash -s'`); an
+    expansion stays one word (`bash -s -- "$GITHUB_SHA"` passes it to the script)."""
     pieces = []
     for word in words:
-        for piece in (word.text or "").split():
+        for piece in word.text.split() if word.text is not None else [word.raw]:
             pieces.append(
                 Word(piece, (Literal(piece, word.start, word.end),), word.start, word.end)
             )
