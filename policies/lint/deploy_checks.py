@@ -119,11 +119,14 @@ def compares_commit(command, variables):
 def can_fail(placed):
     """Whether a failing command fails its step: no `||` fallback swallows it (its own or
     one on a command carrying it: ssh, `sh -c`, heredoc), and, when it is only tested by
-    if/while/until, a later `exit N`/`false` follows in the script."""
+    if/while/until or masked otherwise (`!`, after `set +e`), a later `exit N`/`false`
+    follows in the script."""
     command = placed.command
     if command.fallback is not None:
         return False
-    return not command.condition or script_facts(placed.step.run).fails_after[placed.index + 1]
+    if command.condition or command.masked:
+        return script_facts(placed.step.run).fails_after[placed.index + 1]
+    return True
 
 
 class ScriptFacts(namedtuple("ScriptFacts", "comparisons fails_after")):

@@ -339,7 +339,7 @@ def input_references(text):
 def deploy_steps(workflow):
     """The steps whose run: script brings containers up: `docker compose ... up` or
     `docker-compose ... up`, nested scripts (ssh heredocs, ssh/--command strings,
-    `sh -c`) included; see policies/lint/shell.py for what is understood."""
+    `sh -c`) included; see policies/lint/bash for what is understood."""
     from .placement import up_commands  # cached per workflow; placement imports this module
 
     steps = {}

@@ -25,7 +25,7 @@ Accepts / rejects:
       `contracts` (no `--groups`, or one listing contracts), or a command
       naming the file of the pack's `deploy.contract_check` (Cat-Scan:
       `contracts_check.py`, run anywhere: `docker exec catscan-api python ...`),
-      nested scripts included (policies/lint/shell.py).
+      nested scripts included (policies/lint/bash).
     - Rejected, at the `up` word (else the `jobs` key): no such check (a check
       before `up` does not count).
     - Rejected on the check: a `||` fallback that does not `exit N` (N != 0)

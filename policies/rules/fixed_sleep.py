@@ -25,7 +25,7 @@ Accepts / rejects:
       restart`, `systemctl restart`; later in that script, or a later step) and
       before a health check (`driftgate verify`, or a curl/wget/httpie of a URL
       holding the pack's health path). Nested scripts count
-      (policies/lint/shell.py); so does a long sleep inside a polling loop.
+      (policies/lint/bash); so does a long sleep inside a polling loop.
     - Not warned: shorter sleeps (poll intervals), a variable duration
       (`sleep "$WAIT"`), sleeps before `up` or with no health check after
       them, `timeout N ...`.

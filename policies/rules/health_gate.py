@@ -22,8 +22,8 @@ Accepts / rejects:
       DRIFTGATE_GROUPS in env: that does).
     - Accepted: a curl/wget/httpie command whose URL holds the pack's health
       path, in a step where a test (`[`, `[[`, `test`), `grep`, `jq`, `diff`,
-      `cmp` or a command with `==`/`!=` uses `GITHUB_SHA`/`github.sha` (or a
-      shell variable assigned from it) and can fail.
+      `cmp` or a command with `=`/`==`/`!=` uses `GITHUB_SHA`/`github.sha` (or
+      a shell variable assigned from it, also through `$(...)`) and can fail.
     - Rejected, at the fallback: a `||` fallback that does not `exit N`
       (N != 0) or `false` (`|| true`, `|| echo`, `|| :`, `|| exit 0`) after
       `driftgate verify` or the SHA comparison, after the pipeline it ends, or
@@ -32,7 +32,8 @@ Accepts / rejects:
       polling loop) is tolerated when the comparison can fail: an empty answer
       fails it.
     - Rejected, at the comparison: a SHA comparison only tested by `if`,
-      `while`, `until` or `!` with no later `exit N`/`false` in the script.
+      `while`, `until` or `!`, or run after `set +e`, with no later
+      `exit N`/`false` in the script.
     - Rejected, at the key: `continue-on-error` not plainly false on the step
       or its job.
     - Rejected, at the fetch: a health fetch with no SHA comparison; at the

@@ -57,7 +57,6 @@ OPTIONS = {}
 REMEDIATION = "Use `docker compose pull` then `up -d --force-recreate`; build nothing on deploy."
 
 
-
 def check_workflow(workflow, context):
     violations = []
     for step in workflow.steps:
@@ -122,8 +121,10 @@ def _docker_build(command):
     docker = docker_invocation(command)
     if docker is None:
         return False
-    return docker.subcommand == "build" or docker.subcommand == "buildx" and any(
-        word.text == "bake" for word in docker.args[:1]
+    return (
+        docker.subcommand == "build"
+        or docker.subcommand == "buildx"
+        and any(word.text == "bake" for word in docker.args[:1])
     )
 
 

@@ -78,9 +78,7 @@ def test_sha_change_is_visible_within_one_interval_and_the_old_sha_goes(
     changed_at = time.monotonic()
     # Both targets probe the same server at their own moments in the interval, so wait
     # until neither shows the old SHA: one target switching first is not the end.
-    text = scrape_until(
-        base, lambda text: SHA_B[:7] in text and SHA_A[:7] not in text, timeout=10
-    )
+    text = scrape_until(base, lambda text: SHA_B[:7] in text and SHA_A[:7] not in text, timeout=10)
     # One interval, plus a wide margin for the probe and the scrape on a loaded machine
     # (a second interval would be 6 s).
     assert time.monotonic() - changed_at < 3 + 2

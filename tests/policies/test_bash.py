@@ -506,7 +506,11 @@ def test_mutated_scripts_never_raise():
     "text, argv, condition",
     [
         ('[ "$deployed" = "$GITHUB_SHA" ] || exit 1', ["[", None, "=", None, "]"], False),
-        ('if [[ $d != "${GITHUB_SHA::7}" ]]; then exit 1; fi', ["[[", None, "!=", None, "]]"], True),
+        (
+            'if [[ $d != "${GITHUB_SHA::7}" ]]; then exit 1; fi',
+            ["[[", None, "!=", None, "]]"],
+            True,
+        ),
         ("[[ -n $x && $y == sha-* ]]", ["[[", "-n", None, "&&", None, "==", "sha-*", "]]"], False),
     ],
 )

@@ -2,10 +2,13 @@
 
 import pytest
 
+from driftgate.policies.lint.bash import read_script
 from driftgate.policies.lint.deploy_checks import (
+    can_fail,
     commit_variables,
     compares_commit,
     health_checks,
+    script_facts,
     verify_arguments,
     verify_groups,
 )
@@ -13,9 +16,9 @@ from driftgate.policies.lint.placement import (
     commands_after,
     commands_before,
     continue_on_error,
+    place,
     up_commands,
 )
-from driftgate.policies.lint.bash import read_script
 from driftgate.policies.lint.workflow import Workflow, deploy_steps
 from driftgate.policies.yamlsource import parse_yaml
 
@@ -133,3 +136,26 @@ def test_compares_commit(script, compares):
     parsed = read_script(script)
     variables = commit_variables(parsed)
     assert compares_commit(parsed.commands[-1], variables) is compares
+
+
+@pytest.mark.parametrize(
+    "script, fails",
+    [
+        ('[ "$(curl -fsS "$URL/health" | jq -r .git_sha)" = "$GITHUB_SHA" ]', True),
+        ('[ "$deployed" = "$GITHUB_SHA" ] || echo "mismatch"', False),
+        ('ssh vm "[ \\"\\$(cat sha)\\" = $GITHUB_SHA ]" || true', False),
+        ('if [ "$deployed" != "$GITHUB_SHA" ]; then echo "mismatch"; fi', False),
+        ('if [ "$deployed" != "$GITHUB_SHA" ]; then exit 1; fi', True),
+        ('set +e\n[ "$deployed" = "$GITHUB_SHA" ]\necho "compared"', False),
+        ('set +e\n[ "$deployed" = "$GITHUB_SHA" ]\nrc=$?\nset -e\n[ "$rc" = 0 ] || exit 1', True),
+    ],
+)
+def test_a_sha_comparison_can_fail_the_step_unless_something_swallows_it(script, fails):
+    text = "jobs:\n  d:\n    steps:\n      - run: |\n" + "".join(
+        f"          {line}\n" for line in script.splitlines()
+    )
+    workflow = Workflow(parse_yaml(text, "deploy.yml"), "deploy.yml")
+    step = workflow.steps[0]
+    [first, *_] = script_facts(step.run).comparisons
+    placed = place(step, read_script(step.run).commands, first)
+    assert can_fail(placed) is fails

@@ -85,7 +85,6 @@ class Word:
         text = "".join(part.value for part in self.parts) if literal else None
         object.__setattr__(self, "text", text)
 
-
     @property
     def shown(self) -> str:
         """The word as the shell reads it, expansions kept as written: `"sha-$TAG"`
