@@ -1,12 +1,16 @@
 """Images in workflows: where the tag variable is set, which images are built and pushed.
 
 Built on the scripts of the workflow model (policies/lint/workflow.py: `run:`
-and the scripts of catalogued actions) read by policies/lint/shell.py (nested
-scripts included), and on the data flow of policies/lint/model.py.
+and the scripts of catalogued actions) read by tree-sitter-bash
+(policies/lint/bash: the commands that run, wrappers such as `sudo -u app`
+taken off, the scripts of `ssh host "..."`, `bash -c` and heredocs fed to a
+shell included; text such as `echo "docker push app:latest"` is no command),
+and on the data flow of policies/lint/model.py.
 
 - Tag assignments: the tag variable (pack images.tag_variable, IMAGE_TAG) as
-  an `env:` key (workflow, job or step), or a shell word `IMAGE_TAG=...`
-  (`IMAGE_TAG=x`, `export IMAGE_TAG=x`, `echo "IMAGE_TAG=x" >> "$GITHUB_ENV"`).
+  an `env:` key (workflow, job or step), or set by a script: `IMAGE_TAG=x`,
+  `export IMAGE_TAG=x`, `IMAGE_TAG=x cmd`, a line `IMAGE_TAG=x` written to
+  `$GITHUB_ENV` or `$GITHUB_OUTPUT` (echo, printf, `cat <<EOF`).
 - Commit derivation: a value is resolved (`resolve_spot`, `resolve_ref`) to
   its parts; it is the commit's tag when it has the tag format's shape
   (`sha-{sha7}`: `sha-` and the commit cut to 7 characters, however the cut
@@ -28,9 +32,8 @@ scripts included), and on the data flow of policies/lint/model.py.
 from collections import namedtuple
 
 from .actions import build_inputs
+from .bash import Literal, Word, compose_invocation, docker_invocation, read_script
 from .model import scope
-from .shell import parse_script, word_spans, words
-from .shellwords import compose_subcommand, remote_script_words, strip_prefixes
 from .values import is_commit_tag, shape
 from .violation import flag_text, flag_value
 
@@ -44,12 +47,13 @@ def commit_tag_expression(tag_format):
     return tag_format.replace("{sha7}", "${GITHUB_SHA::7}").replace("{sha}", "${GITHUB_SHA}")
 
 
-class Spot(namedtuple("Spot", "value step job_id holder key key_path")):
+class Spot(namedtuple("Spot", "value step job_id holder key key_path word", defaults=(None,))):
     """A value somewhere in a workflow that can flag itself.
 
     step: the workflow.Step, or None for a workflow/job env; holder: the located string
     (shell) or mapping (env/with) it sits in; key: offset into holder (shell) or key of
-    holder.
+    holder; value: its text as written (quotes removed); word: the shell word (a bash
+    Word) of a value in a script, None elsewhere.
     """
 
     __slots__ = ()
@@ -72,35 +76,27 @@ def tag_assignments(workflow, variable):
         if isinstance(env, dict) and variable in env:
             key_path = f"{path}.env.{variable}".lstrip(".")
             found.append(Spot(str(env[variable]), step, job_id, env, variable, key_path))
-    prefix = f"{variable}="
     for step in _steps(workflow):
-        if step.run is None or prefix not in step.run:
+        if step.run is None or f"{variable}=" not in step.run:
             continue
-        for command in parse_script(step.run):
-            if remote_script_words(command.text) is not None:
-                continue  # `ssh VM "IMAGE_TAG=x ..."`: the carried script's commands follow
-            for value, offsets in expression_words(word_spans(command.text)):
-                if value.startswith(prefix) and offsets:
-                    offset = command.offset_of(offsets[0])
-                    spot = Spot(value[len(prefix) :], step, step.job_id, step.run, offset, "")
-                    found.append(_with_path(spot, step.script_path))
+        script = read_script(step.run)
+        settings = [a for a in script.assignments if a.name == variable and a.value is not None]
+        settings += [a for c in script.commands for a in c.env if a.name == variable]
+        settings += [w for w in script.output_writes if w.key == variable]
+        for setting in sorted(settings, key=lambda s: s.start):
+            text = as_written(script, setting.value)
+            spot = Spot(text, step, step.job_id, step.run, setting.start, step.script_path)
+            found.append(spot._replace(word=setting.value))
     return found
 
 
-def expression_words(spans):
-    """Word spans with a `${{ ... }}` split by the shell joined back into one word:
-    GitHub pastes the expression's value before the shell splits the line."""
-    joined = []
-    for value, offsets in spans:
-        if joined and joined[-1][0].count("${{") > joined[-1][0].count("}}"):
-            previous, previous_offsets = joined.pop()
-            value, offsets = f"{previous} {value}", previous_offsets + offsets
-        joined.append((value, offsets))
-    return joined
-
-
-def _with_path(spot, key_path):
-    return Spot(spot.value, spot.step, spot.job_id, spot.holder, spot.key, key_path)
+def as_written(script, word):
+    """A word's text with quotes and escapes removed, expansions as written
+    (`"$REGISTRY/api:$TAG"` -> `$REGISTRY/api:$TAG`)."""
+    return "".join(
+        part.value if isinstance(part, Literal) else script.text[part.start : part.end]
+        for part in word.parts
+    )
 
 
 def _steps(workflow):
@@ -108,8 +104,8 @@ def _steps(workflow):
 
 
 class ImageUse(namedtuple("ImageUse", "action ref spot all_tags", defaults=(False,))):
-    """One image built or pushed ("build" or "push"): `ref` (None for compose/bake), at
-    `spot`; all_tags: `docker push --all-tags`."""
+    """One image built or pushed ("build" or "push"): `ref` (None for compose/bake) as
+    written, at `spot` (whose `word` is the shell word); all_tags: `docker push --all-tags`."""
 
     __slots__ = ()
 
@@ -148,9 +144,9 @@ def _image_uses(workflow):
             uses += _action_uses(step)
         run = step.run
         if run and "docker" in run and ("push" in run or "build" in run or "bake" in run):
-            for command in parse_script(step.run):
-                if "docker" in command.text:
-                    uses += _command_uses(step, command)
+            script = read_script(run)
+            for command in script.commands:
+                uses += _command_uses(step, script, command)
     return uses
 
 
@@ -194,73 +190,104 @@ def _tag_entries(tags):
     return entries
 
 
-def _command_uses(step, command):
-    spans = expression_words(word_spans(command.text))
-    values = [v for v, _ in spans]
-    program, rest = strip_prefixes(values)
-    if program is None:
-        return []
-    base = len(values) - len(rest)
-    compose = compose_subcommand(words(command.text))
-    path = step.script_path
+def _command_uses(step, script, command):
+    """The images one command builds or pushes: `docker build|push`, `docker compose
+    build|push`, `docker buildx bake --push`."""
 
-    def spot(index, value=None):
-        offsets = spans[index][1] if index is not None else ()
-        offset = command.offset_of(offsets[0]) if offsets else command.offset
-        text = spans[index][0] if value is None and index is not None else value
-        return Spot(text or "", step, step.job_id, step.run, offset, path)
+    def spot(word=None):
+        if word is None:
+            start = command_start(command)
+            return Spot("", step, step.job_id, step.run, start, step.script_path)
+        offset = word.parts[0].start if word.parts else word.start
+        text = as_written(script, word)
+        return Spot(text, step, step.job_id, step.run, offset, step.script_path, word)
 
+    compose = compose_invocation(command)
     if compose is not None:
-        if compose[0] in ("build", "push"):
-            return [ImageUse(compose[0], None, spot(None))]
+        if compose.subcommand in ("build", "push"):
+            return [ImageUse(compose.subcommand, None, spot())]
         return []
-    if program.rsplit("/", 1)[-1] != "docker":
+    docker = docker_invocation(command)
+    if docker is None:
         return []
-    sub = [v for v in rest if not v.startswith("-")][:2]
-    if sub[:1] == ["push"] or sub == ["image", "push"]:
-        first = base + rest.index(sub[0]) + (2 if sub[0] == "image" else 1)
-        all_tags = any(v in ("-a", "--all-tags") for v in values[first:])
-        refs = [i for i in range(first, len(values)) if not values[i].startswith("-")]
-        return [ImageUse("push", values[i], spot(i), all_tags) for i in refs[:1]] or [
-            ImageUse("push", None, spot(None), all_tags)
+    args = docker.args
+    if docker.subcommand == "push":
+        all_tags = any(w.text in ("-a", "--all-tags") for w in args)
+        refs = [spot(w) for w in args if not (w.text or "").startswith("-")][:1]
+        return [ImageUse("push", s.value, s, all_tags) for s in refs] or [
+            ImageUse("push", None, spot(), all_tags)
         ]
-    if sub[:1] == ["build"] or sub in (["buildx", "build"], ["image", "build"]):
-        return _build_uses(values, spans, spot)
-    if sub == ["buildx", "bake"] and "--push" in values:
-        return [ImageUse("build", None, spot(None)), ImageUse("push", None, spot(None))]
+    if docker.subcommand == "build":
+        return _build_uses(args, spot)
+    if docker.subcommand == "buildx" and args and args[0].text == "bake":
+        if any(w.text == "--push" for w in args):
+            return [ImageUse("build", None, spot()), ImageUse("push", None, spot())]
     return []
 
 
-def _build_uses(values, spans, spot):
+NESTING = frozenset({"ssh", "gcloud-ssh", "shell-c", "heredoc"})
+
+
+def command_start(command):
+    """Where the command is written, its own wrappers and prefixes included
+    (`sudo -u app docker compose build` starts at `sudo`), not the ssh carrying it."""
+    own = []
+    for wrapper in reversed(command.wrappers):  # innermost first, back to the ssh or shell
+        if wrapper.kind in NESTING:
+            break
+        own.append(wrapper.start)
+    return min([command.start, *own, *(a.start for a in command.env)])
+
+
+def _build_uses(args, spot):
+    """`-t REF`, `--tag REF`, `--tag=REF`, `-tREF`; pushed with `--push` or
+    `--output type=registry`."""
     tags = []
-    for index, value in enumerate(values):
-        if value in ("-t", "--tag") and index + 1 < len(values):
-            tags.append((index + 1, values[index + 1]))
-        elif value.startswith("--tag="):
-            tags.append((index, value[6:]))
-        elif value.startswith("-t") and len(value) > 2 and not value.startswith("--"):
-            tags.append((index, value[2:]))
-    pushes = "--push" in values or any("type=registry" in v for v in values)
+    for index, word in enumerate(args):
+        lead = _leading_text(word)
+        if word.text in ("-t", "--tag") and index + 1 < len(args):
+            tags.append(spot(args[index + 1]))
+        elif lead.startswith("--tag="):
+            tags.append(spot(_after(word, len("--tag="))))
+        elif lead.startswith("-t") and len(lead) > 2 and not lead.startswith("--"):
+            tags.append(spot(_after(word, 2)))
+    texts = [_leading_text(w) for w in args]
+    pushes = "--push" in texts or any("type=registry" in t for t in texts)
     actions = ("build", "push") if pushes else ("build",)
-    spots = [spot(i, v) for i, v in tags] or [spot(None)]
-    refs = [v for _, v in tags] or [None]
-    return [ImageUse(a, r, s) for a in actions for r, s in zip(refs, spots, strict=True)]
+    spots = tags or [spot()]
+    return [ImageUse(a, s.value or None, s) for a in actions for s in spots]
+
+
+def _leading_text(word):
+    """The literal text a word starts with (`--tag=` of `--tag=app:$TAG`)."""
+    first = word.parts[0] if word.parts else None
+    return first.value if isinstance(first, Literal) else ""
+
+
+def _after(word, cut):
+    """The word of `REF` in `--tag=REF` / `-tREF`: the option's first `cut` characters off."""
+    first = word.parts[0]
+    rest = first.value[cut:]
+    exact = first.end - first.start == len(first.value)  # one offset per character
+    start = first.end - len(rest) if exact else first.start
+    parts = ((Literal(rest, start, first.end),) if rest else ()) + word.parts[1:]
+    return Word(word.raw, parts, start, word.end)
 
 
 def resolve_ref(workflow, use):
     """The Resolved value of an image reference (policies/lint/values.py): a shell word
     is read at its spot in the script, a `tags:` entry as a template in its step."""
     step = use.spot.step
-    if step is not None and use.spot.holder is step.run and isinstance(use.spot.key, int):
-        return scope(workflow, step, use.spot.key).shell(use.ref)
+    if use.spot.word is not None:
+        return scope(workflow, step, use.spot.key).word(use.spot.word)
     return scope(workflow, step, None).template(use.ref)
 
 
 def resolve_spot(workflow, spot):
     """The Resolved value of a tag assignment (an env: value or a shell word)."""
     step = spot.step
-    if step is not None and spot.holder is step.run and isinstance(spot.key, int):
-        return scope(workflow, step, spot.key).shell(spot.value)
+    if spot.word is not None:
+        return scope(workflow, step, spot.key).word(spot.word)
     if step is None and spot.job_id is not None:  # a job's env: read in one of its steps
         job = workflow.job(spot.job_id)
         step = job.steps[0] if job and job.steps else None

@@ -4,8 +4,12 @@ assignments, step and job outputs; `scope(step, offset)` resolves a value at one
 The Workflow (policies/lint/workflow.py) gives the structure: jobs, steps and
 the script each step runs. This adds the data: where each variable, output and
 matrix value comes from, so that rules ask "does this tag come from the
-commit?" or "does this input reach the image?" instead of reading text. See
-policies/lint/values.py for what resolves and what stays Unknown.
+commit?" or "does this input reach the image?" instead of reading text. A
+step's script is read once by tree-sitter-bash (`read_script`, cached per
+text); its assignments and `$GITHUB_ENV`/`$GITHUB_OUTPUT` lines resolve with
+policies/lint/bash/flow.py (the one shell data-flow engine), and what the
+script does not set comes from the env chain here. See policies/lint/values.py
+for what resolves and what stays Unknown.
 
 >>> from driftgate.policies.yamlsource import parse_yaml
 >>> from driftgate.policies.lint.workflow import Workflow
@@ -25,35 +29,21 @@ policies/lint/values.py for what resolves and what stays Unknown.
 """
 
 import weakref
-from dataclasses import dataclass
 
 from ..yamlsource import YamlList, YamlMap
 from .actions import metadata_inputs
-from .shell import parse_script, word_spans
-from .shellwords import strip_prefixes
+from .bash import read_script
+from .bash.flow import ScriptValues
 from .values import (
     MAX_CHOICES,
     Commit,
+    Input,
     Resolved,
     join_choices,
     literal,
-    resolve_shell,
     resolve_template,
     unknown,
 )
-
-DECLARERS = frozenset({"export", "local", "readonly", "declare", "typeset"})
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """A shell variable set in a script (`X=v`, `export X=v`) or written to a file the
-    runner reads back ($GITHUB_ENV, $GITHUB_OUTPUT): its name, value text, offset, line."""
-
-    name: str
-    value: str
-    offset: int
-    line: int
 
 
 def model(workflow):
@@ -74,19 +64,30 @@ class WorkflowModel:
         # A weak reference: the workflow keeps its model, and the model must not keep the
         # workflow (a cycle outlives its file when the runner turns the cyclic GC off).
         self._workflow = weakref.ref(workflow)
-        self._assignments = {}  # id(step) -> (assignments, env writes, output writes)
+        self._scripts = {}  # id(step) -> (step, its ScriptValues)
         self._matrix = {}
 
     @property
     def workflow(self):
         return self._workflow()
 
-    def assignments(self, step):
-        """(shell assignments, $GITHUB_ENV writes, $GITHUB_OUTPUT writes) of a step."""
+    def script_values(self, step):
+        """The data flow of a step's shell script (policies/lint/bash/flow.py): its
+        assignments, read once; what it does not set comes from the env chain."""
         key = id(step)
-        if key not in self._assignments:
-            self._assignments[key] = (step, _read_assignments(step))
-        return self._assignments[key][1]
+        if key not in self._scripts:
+            script = read_script(step.run)
+            self._scripts[key] = (
+                step,
+                ScriptValues(script, StepEnv(self, step), _line_of(step.run)),
+            )
+        return self._scripts[key][1]
+
+    def writes(self, step, file):
+        """`NAME=value` lines a step's script writes to $GITHUB_ENV or $GITHUB_OUTPUT."""
+        if step.run is None or file not in step.run:
+            return ()
+        return tuple(w for w in read_script(step.run).output_writes if w.file == file)
 
     def matrix(self, job):
         """name -> the literal values `strategy.matrix` gives it (include entries too)."""
@@ -98,15 +99,14 @@ class WorkflowModel:
 class Scope:
     """Resolves names at one spot: shell variables, `${{ }}` references, templates.
 
-    offset: the spot in the step's script (None: its start); an assignment in the
-    command at the spot counts (`IMAGE_TAG=x docker compose up` runs with it), except
-    one whose own value is being resolved (`IMAGE_TAG=$IMAGE_TAG` reads the earlier one).
+    offset: the spot in the step's script (None: after its end); an assignment in the
+    command at the spot counts (`IMAGE_TAG=x docker compose up` runs with it). A shell
+    word is read where it is written (`IMAGE_TAG=$IMAGE_TAG` reads the earlier one).
     """
 
-    def __init__(self, workflow_model, step, offset, resolving=frozenset()):
+    def __init__(self, workflow_model, step, offset):
         self.model, self.step, self.offset = workflow_model, step, offset
         self.workflow = workflow_model.workflow
-        self.resolving = resolving
 
     def __call__(self, name, depth):
         return self.variable(name, depth)
@@ -114,8 +114,9 @@ class Scope:
     def template(self, text, depth=0):
         return resolve_template(text, self, depth)
 
-    def shell(self, text, depth=0):
-        return resolve_shell(text, self, depth)
+    def word(self, word, depth=0):
+        """A shell word of the step's script (a bash Word), read where it stands."""
+        return self.model.script_values(self.step).resolve(word, word.start, depth)
 
     def variable(self, name, depth=0):
         """A shell variable's value here: the script's last assignment at or before the
@@ -123,18 +124,8 @@ class Scope:
         $GITHUB_ENV."""
         step = self.step
         if step is not None and step.run is not None:
-            assignments = self.model.assignments(step)[0]
-            for assignment in reversed(assignments):
-                if (
-                    assignment.name == name
-                    and (self.offset is None or assignment.offset <= self.offset)
-                    and assignment not in self.resolving
-                ):
-                    inner = Scope(
-                        self.model, step, assignment.offset, self.resolving | {assignment}
-                    )
-                    found = inner.shell(assignment.value, depth + 1)
-                    return _with_line(found, assignment.line)
+            before = None if self.offset is None else self.offset + 1
+            return self.model.script_values(step).at(before)(name, depth)
         return self.env(name, depth)
 
     def env(self, name, depth=0):
@@ -147,10 +138,9 @@ class Scope:
             return found
         if job is not None and step is not None:
             for earlier in reversed(job.steps[: step.index]):
-                for write in reversed(self.model.assignments(earlier)[1]):
-                    if write.name == name:
-                        found = Scope(self.model, earlier, write.offset).shell(write.value, depth)
-                        return _with_line(found, write.line)
+                for write in reversed(self.model.writes(earlier, "GITHUB_ENV")):
+                    if write.key == name:
+                        return self.model.script_values(earlier).written(write, depth)
         found = self._env_of(job.body if job else None, name, self, depth)
         if found is not None:
             return found
@@ -195,10 +185,9 @@ class Scope:
             meta = metadata_inputs(step.uses) if step.uses else None
             if meta is not None and key in meta.outputs:
                 return metadata_tags(step, meta, Scope(self.model, step, None), depth)
-            for write in reversed(self.model.assignments(step)[2]):
-                if write.name == key:
-                    found = Scope(self.model, step, write.offset).shell(write.value, depth)
-                    return _with_line(found, write.line)
+            for write in reversed(self.model.writes(step, "GITHUB_OUTPUT")):
+                if write.key == key:
+                    return self.model.script_values(step).written(write, depth)
         return unknown(f"steps.{step_id}.outputs.{key}")
 
     def _job_output(self, job_id, key, depth):
@@ -212,9 +201,17 @@ class Scope:
         return unknown(f"needs.{job_id}.outputs.{key}")
 
 
-def _input(name):
-    from .values import Input
+class StepEnv(Scope):
+    """What a step's script does not set itself: the env chain, at the script's start."""
 
+    def __init__(self, workflow_model, step):
+        super().__init__(workflow_model, step, None)
+
+    def __call__(self, name, depth):
+        return self.env(name, depth)
+
+
+def _input(name):
     return Resolved(((Input(name),),))
 
 
@@ -289,46 +286,9 @@ def _scalar_text(value):
     return None
 
 
-def _read_assignments(step):
-    """The shell assignments, $GITHUB_ENV and $GITHUB_OUTPUT writes of a step's script."""
-    run = step.run
-    if not run or "=" not in run:
-        return (), (), ()
-    shell, env_writes, output_writes = [], [], []
-    locate = getattr(run, "locate", None)
-    for command in parse_script(run):
-        text = command.text
-        if "=" not in text:
-            continue
-        spans = word_spans(text)
-        values = [value for value, _ in spans]
-        line = locate(command.offset)[0] if locate else 1
-        if "GITHUB_ENV" in text or "GITHUB_OUTPUT" in text:
-            target = env_writes if "GITHUB_ENV" in text else output_writes
-            written = _written_line(values)
-            if written:
-                name, _, value = written.partition("=")
-                target.append(Assignment(name.strip(), value, command.offset, line))
-            continue
-        program, rest = strip_prefixes(values)
-        leading = values[: len(values) - len(rest) - (1 if program else 0)]
-        declared = rest if program in DECLARERS else []
-        for word in [*leading, *declared]:
-            name, equals, value = word.partition("=")
-            if equals and name.isidentifier():
-                shell.append(Assignment(name, value, command.offset, line))
-    return tuple(shell), tuple(env_writes), tuple(output_writes)
-
-
-def _written_line(values):
-    """`NAME=value` of `echo "NAME=value" >> "$GITHUB_OUTPUT"` (or printf), else None."""
-    if not values or values[0] not in ("echo", "printf"):
-        return None
-    words = []
-    for value in values[1:]:
-        if value.startswith(">") or value in ("-e", "-n", "-E"):
-            break
-        words.append(value)
-    written = " ".join(words).replace("\\n", "")
-    name = written.partition("=")[0]
-    return written if "=" in written and name.strip().isidentifier() else None
+def _line_of(script):
+    """offset -> the file's line of that character of a located script."""
+    locate = getattr(script, "locate", None)
+    if locate is not None:
+        return lambda offset: locate(offset)[0]
+    return lambda offset: script.count("\n", 0, offset) + 1

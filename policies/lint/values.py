@@ -11,10 +11,12 @@ secret, a variable, a command's output: what a linter cannot see). It follows:
   `include` entries too), `steps.ID.outputs.K` (what step ID writes to
   `$GITHUB_OUTPUT`, or a docker/metadata-action's tags), `needs.J.outputs.K`
   (job J's `outputs:`), `format()`, `a || b`;
-- the shell: `$X`, `${X}`, `${X::N}`, `${X:0:N}`, `${X:-default}`,
+- the shell (policies/lint/bash/flow.py, on the words tree-sitter-bash
+  reads): `$X`, `${X}`, `${X::N}`, `${X:0:N}`, `${X:-default}`,
   `$(git rev-parse [--short=N] HEAD)`, `$(echo $X | cut -c1-N)`,
   `$(... | head -cN)`; assignments earlier in the script (`X=...`, `export`,
-  `local`, `readonly`, `declare`), the step's env chain (step, job, workflow),
+  `local`, `readonly`, `declare`, `A=1 cmd` for that command), then
+  (policies/lint/model.py) the step's env chain (step, job, workflow),
   `NAME=value` written to `$GITHUB_ENV` by an earlier step of the job, and
   `GITHUB_SHA`.
 
@@ -26,7 +28,6 @@ VERSION)`, `$(date)`), variables set in a sourced script or a function.
 'sha-{sha7}'
 """
 
-import re
 from dataclasses import dataclass
 
 from .expressions import Either, ExpressionError, Reference, template_parts
@@ -162,75 +163,3 @@ def _resolve_part(part, scope, depth):
     if isinstance(part, Reference):
         return scope.reference(part.parts, depth + 1)
     return unknown("a computed expression")
-
-
-# ---------------------------------------------------------------- the shell
-
-_SHELL_VALUE = re.compile(
-    r"""
-    \$\{\{.*?\}\}                                   # an expression GitHub pastes in
-    |\$\{(?P<braced>[A-Za-z_]\w*)
-       (?:(?P<cut>:0?:(?P<length>\d+))|:?-(?P<default>[^}]*))?\}
-    |\$(?P<plain>[A-Za-z_]\w*)
-    |\$\((?P<command>[^()]*)\)
-    |(?P<opaque>\$[0-9@*\#?$!-]|\$\{[^}]*\}|\$\()    # positional, special, other forms
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_SHORT = re.compile(r"--short(?:=(\d+))?")
-_CUT = re.compile(r"cut\s+-c\s*1?-(\d+)|head\s+-c\s*(\d+)|cut\s+-c1-(\d+)")
-
-
-def resolve_shell(text, lookup, depth=0):
-    """A shell word's text (quotes kept or not) resolved; `lookup(name, depth)` -> Resolved
-    of a variable (None when nothing sets it)."""
-    pieces, at = [], 0
-    for match in _SHELL_VALUE.finditer(text):
-        pieces.append(literal(text[at : match.start()].replace('"', "").replace("'", "")))
-        pieces.append(_shell_expansion(match, lookup, depth))
-        at = match.end()
-    pieces.append(literal(text[at:].replace('"', "").replace("'", "")))
-    return join_choices(pieces)
-
-
-def _shell_expansion(match, lookup, depth):
-    if match.group(0).startswith("${{"):
-        return lookup.template(match.group(0), depth)
-    if match.group("opaque"):
-        return unknown(match.group("opaque"))
-    name = match.group("braced") or match.group("plain")
-    if name:
-        found = _variable(name, lookup, depth)
-        if match.group("cut"):
-            length = int(match.group("length"))
-            return Resolved(tuple(cut(c, length) for c in found.choices), found.lines)
-        if match.group("default") is not None and found.choices == ((Unknown(name),),):
-            return resolve_shell(match.group("default"), lookup, depth + 1)
-        return found
-    return _command_output(match.group("command"), lookup, depth)
-
-
-def _variable(name, lookup, depth):
-    if depth > MAX_DEPTH:
-        return unknown(name)
-    if name == "GITHUB_SHA":
-        return Resolved(((Commit(None),),))
-    found = lookup(name, depth + 1)
-    return found if found is not None else unknown(name)
-
-
-def _command_output(command, lookup, depth):
-    """`$(git rev-parse --short=7 HEAD)` and `$(echo $GITHUB_SHA | cut -c1-7)`."""
-    words = command.split()
-    if words[:2] == ["git", "rev-parse"] and "HEAD" in words:
-        short = next((_SHORT.fullmatch(w) for w in words if _SHORT.fullmatch(w)), None)
-        if short is None:
-            return Resolved(((Commit(None),),))
-        return Resolved(((Commit(int(short.group(1) or 7)),),))
-    limit = _CUT.search(command)
-    if words[:1] in (["echo"], ["printf"]) and "|" in command and limit:
-        source = command.split("|", 1)[0].split(None, 1)[1] if len(words) > 1 else ""
-        length = int(next(g for g in limit.groups() if g))
-        found = resolve_shell(source.strip(), lookup, depth + 1)
-        return Resolved(tuple(cut(c, length) for c in found.choices), found.lines)
-    return unknown(f"$({command})")

@@ -26,7 +26,8 @@ Accepts / rejects:
     - Rejected, at a step's first pushed reference, for a pack with
       `images.attestations`: a push built without each of them set explicitly
       (see policies/attestations.py).
-    - Names are resolved by data flow (policies/lint/values.py): a matrix
+    - Names are resolved by data flow (policies/lint/bash/flow.py and
+      policies/lint/values.py): a matrix
       (`${{ matrix.image }}` takes each literal value of `strategy.matrix`
       and its `include` entries), env and shell variables, step outputs,
       docker/metadata-action `images:`.

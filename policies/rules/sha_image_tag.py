@@ -14,10 +14,12 @@ Remediation:
 
 Accepts / rejects:
     What it sees: where the tag variable (pack images.tag_variable) is set:
-    an `env:` key (workflow, job or step), or a shell word `IMAGE_TAG=...` in
-    any script a step runs (`export IMAGE_TAG=...`, `echo "IMAGE_TAG=..." >>
-    "$GITHUB_ENV"`, an SSH action's script). Each value is resolved by data
-    flow (policies/lint/values.py): shell variables assigned earlier
+    an `env:` key (workflow, job or step), or in any script a step runs, read
+    by tree-sitter-bash (policies/lint/bash: nested `ssh`/`bash -c`/heredoc
+    scripts and SSH actions' scripts included): `IMAGE_TAG=...`, `export
+    IMAGE_TAG=...`, `IMAGE_TAG=... cmd`, a line written to `$GITHUB_ENV` or
+    `$GITHUB_OUTPUT` (`echo`, `printf`, `cat <<EOF`). Each value is resolved by
+    data flow (policies/lint/bash/flow.py): shell variables assigned earlier
     (`SHORT_SHA="${GITHUB_SHA::7}"` then `IMAGE_TAG="sha-${SHORT_SHA}"`),
     `${X::N}`, `${X:-default}`, `$(git rev-parse --short=7 HEAD)`, the env
     chain, step outputs (`${{ steps.vars.outputs.short_sha }}`), job outputs
@@ -32,17 +34,20 @@ Accepts / rejects:
     - Rejected, at the input's key: a dispatch input whose value reaches the tag
       variable or an image reference (by data flow; its name does not matter:
       `image_wait_seconds` passed to a `sleep` through `env:` is fine).
-    - Rejected, at `latest`: in a run: command, `:latest`, `:-latest` or
-      `=latest` right after a name (`catscan-api:latest`,
-      `${IMAGE_TAG:-latest}`, `IMAGE_TAG=latest`).
+    - Rejected, at `latest`: in the words a command runs with, an assigned
+      value or a line written to `$GITHUB_ENV`/`$GITHUB_OUTPUT`, `:latest`,
+      `:-latest` or `=latest` right after a name (`catscan-api:latest`,
+      `${IMAGE_TAG:-latest}`, `IMAGE_TAG=latest`). Text that is printed
+      (`echo "pulling app:latest"`) is not code.
     - Rejected, at the reference: one of the pack's images (images.names)
       with no tag and no digest, which docker reads as `latest`: any image
       argument of `docker pull|push|tag` (also `docker image ...`), or a
       registry path (`"$REGISTRY/catscan-api"`) in `docker run|create`
       (a bare name there may be a container's `--name`).
     - Accepted: assignments from values a linter cannot see (`export
-      IMAGE_TAG="$2"` on the VM, forwarding the runner's value); `latest` in
-      comments or prose.
+      IMAGE_TAG="$2"` on the VM, forwarding the runner's value; a positional
+      parameter's default, `${2:-x}`, may never be taken); `latest` in
+      comments, echoed text or prose.
     - Not seen: values computed at run time from files or other commands
       (`$(cat TAG)`), variables set in a sourced script or a function.
 
@@ -77,7 +82,9 @@ Good:
 
 import re
 
+from ..lint.bash import Literal, Variable, docker_invocation, read_script
 from ..lint.images import (
+    as_written,
     commit_tag_expression,
     image_name_and_tag,
     image_uses,
@@ -86,8 +93,6 @@ from ..lint.images import (
     tag_assignments,
 )
 from ..lint.placement import flag_missing, unique
-from ..lint.shell import parse_script, word_spans
-from ..lint.shellwords import strip_prefixes
 from ..lint.values import is_commit_tag
 from ..lint.violation import flag_key, flag_text, with_hint
 
@@ -117,7 +122,7 @@ def check_workflow(workflow, context):
     reaching = set()
     for assignment, resolved in assignments:
         reaching |= resolved.inputs
-        if _forwards(assignment.value, variable):
+        if _forwards(assignment, variable):
             continue  # `IMAGE_TAG=$IMAGE_TAG ssh ...`: the value set elsewhere, judged there
         if resolved.inputs:
             message = f"a dispatch input sets {variable}: anyone dispatching picks the image"
@@ -136,11 +141,14 @@ def check_workflow(workflow, context):
     return with_hint(unique(violations), hint)
 
 
-def _forwards(value, variable):
+def _forwards(spot, variable):
     """`$IMAGE_TAG`, `${IMAGE_TAG}`, `${{ env.IMAGE_TAG }}`: the variable passed on."""
-    text = str(value).strip().strip("'\"")
-    forms = {f"${variable}", f"${{{variable}}}", f"${{{{ env.{variable} }}}}"}
-    return text in forms
+    if spot.word is not None and len(spot.word.parts) == 1:
+        part = spot.word.parts[0]
+        if isinstance(part, Variable) and part.name == variable and part.operator == "":
+            return True
+    text = str(spot.value).strip().strip("'\"")
+    return text == f"${{{{ env.{variable} }}}}"
 
 
 def _literal(resolved):
@@ -161,15 +169,49 @@ def _tag_inputs(workflow, reaching):
 
 
 def _latest(workflow):
+    """`latest` as a tag or a value in the code of a script (not in echoed text)."""
     for job in workflow.jobs:
         for step in job.steps:
             if step.run is None or "latest" not in step.run:
                 continue
-            for command in parse_script(step.run):
-                for match in LATEST.finditer(command.text):
-                    offset = command.offset_of(match.start(1))
-                    message = "an image reference uses `latest`: deploy the commit's tag"
-                    yield flag_text(step.run, offset, step.script_path, message)
+            for offset in _latest_offsets(read_script(step.run)):
+                message = "an image reference uses `latest`: deploy the commit's tag"
+                yield flag_text(step.run, offset, step.script_path, message)
+
+
+def _latest_offsets(script):
+    """Offsets of `latest` after `:`, `:-` or `=` in the words commands run with (not
+    the text echo and printf print), in assigned values and in lines written to
+    $GITHUB_ENV/$GITHUB_OUTPUT."""
+    for command in script.commands:
+        if command.name not in ("echo", "printf"):
+            for word in command.words[1:]:
+                yield from _latest_in(word.parts)
+        for setting in command.env:
+            yield from _latest_in(setting.value.parts, "=")
+    for assignment in script.assignments:
+        if assignment.value is not None:
+            yield from _latest_in(assignment.value.parts, "=")
+    for write in script.output_writes:
+        yield from _latest_in(write.value.parts, "=")
+
+
+def _latest_in(parts, before=""):
+    """Offsets of `latest` tags in a word's parts; `before`: what the word follows."""
+    text, offsets = "x" + before, [None] * (1 + len(before))
+    for part in parts:
+        if isinstance(part, Literal):
+            exact = part.end - part.start == len(part.value)  # one offset per character
+            text += part.value
+            offsets += [part.start + i if exact else part.start for i in range(len(part.value))]
+            continue
+        if isinstance(part, Variable) and part.operator in (":-", "-"):
+            yield from _latest_in(part.default, part.operator)
+        text += "}"  # an expansion: `${IMAGE}:latest`
+        offsets.append(None)
+    for match in LATEST.finditer(text):
+        if offsets[match.start(1)] is not None:
+            yield offsets[match.start(1)]
 
 
 def _untagged(workflow, names):
@@ -181,35 +223,30 @@ def _untagged(workflow, names):
             run = step.run
             if run is None or "docker" not in run or not any(n in run for n in names):
                 continue
-            for command in parse_script(run):
-                if "docker" not in command.text:
-                    continue
-                for offset, ref in _untagged_refs(command, names):
+            script = read_script(run)
+            for command in script.commands:
+                for offset, ref in _untagged_refs(script, command, names):
                     message = f"`{ref}` has no tag: docker uses `latest`; deploy the commit's tag"
-                    yield flag_text(run, command.offset_of(offset), step.script_path, message)
+                    yield flag_text(run, offset, step.script_path, message)
 
 
-def _untagged_refs(command, names):
-    """(offset in the command, reference) of each untagged pack image the command uses."""
-    spans = word_spans(command.text)
-    values = [value for value, _ in spans]
-    program, rest = strip_prefixes(values)
-    if program is None or program.rsplit("/", 1)[-1] != "docker":
+def _untagged_refs(script, command, names):
+    """(offset, reference) of each untagged pack image the command uses."""
+    docker = docker_invocation(command)
+    if docker is None:
         return
-    base = len(values) - len(rest)
-    sub = [v for v in rest if not v.startswith("-")][:2]
-    if sub[:1] in (["image"], ["container"]):
-        sub = sub[1:]
-    if not sub or sub[0] not in IMAGE_COMMANDS:
+    subcommand, args = docker.subcommand, docker.args
+    if subcommand in ("image", "container") and args:  # `docker container create`
+        subcommand, args = args[0].text, args[1:]
+    if subcommand not in IMAGE_COMMANDS:
         return
     # pull/push/tag take only image references; run/create also take option values (a
     # container named like the image), so there only a path (`$REGISTRY/catscan-api`) counts.
-    bare_names = sub[0] in ("pull", "push", "tag")
-    start = base + rest.index(sub[0]) + 1
-    for index in range(start, len(values)):
-        value, offsets = spans[index]
-        if value.startswith("-") or not offsets or "@" in value:
+    bare_names = subcommand in ("pull", "push", "tag")
+    for word in args:
+        ref = as_written(script, word)
+        if ref.startswith("-") or not word.parts or "@" in ref:
             continue
-        name, tag = image_name_and_tag(value)
-        if name in names and tag is None and (bare_names or "/" in value):
-            yield offsets[0], value
+        name, tag = image_name_and_tag(ref)
+        if name in names and tag is None and (bare_names or "/" in ref):
+            yield word.parts[0].start, ref

@@ -11,9 +11,12 @@ Remediation:
 Accepts / rejects:
     Pushes are found as policies/lint/images.py says (docker push, build
     `--push`, compose push, bake `--push`, docker/build-push-action, in any
-    script a step runs). Each pushed reference is resolved by data flow
-    (policies/lint/values.py): shell variables (`TAG="sha-${GITHUB_SHA::7}"`
-    then `docker push "$REGISTRY/$IMAGE:$TAG"`), the env chain and
+    script a step runs, read by tree-sitter-bash: `sudo -u app docker push`,
+    `ssh vm "docker push ..."` count; `echo "docker push ..."` is text, not a
+    push). Each pushed reference is resolved by data flow
+    (policies/lint/bash/flow.py and policies/lint/values.py): shell
+    variables (`TAG="sha-${GITHUB_SHA::7}"` then
+    `docker push "$REGISTRY/$IMAGE:$TAG"`), the env chain and
     `$GITHUB_ENV`, step outputs, docker/metadata-action tags (`type=sha`),
     job outputs across `needs:`, matrices, `format()`.
     - Accepted: a pushed reference whose every resolved tag has the pack's

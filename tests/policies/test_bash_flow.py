@@ -2,15 +2,8 @@
 
 import pytest
 
-from driftgate.policies.lint.bash import (
-    Derived,
-    Expression,
-    Text,
-    Unknown,
-    Value,
-    parse_script,
-    resolve,
-)
+from driftgate.policies.lint.bash import parse_script, resolve
+from driftgate.policies.lint.values import Commit, Input, Resolved, Unknown
 
 # ------------------------------------------------------------- assignments
 
@@ -133,112 +126,115 @@ def value_of(text, known=None):
     return resolve(script, word, known)
 
 
-SHA = "GITHUB_SHA"
-
-
 @pytest.mark.parametrize(
-    "script, form",
+    "script, length",
     [
-        ("echo $GITHUB_SHA", "full"),
-        ("echo ${GITHUB_SHA::7}", "short7"),
-        ("echo ${GITHUB_SHA:0:7}", "short7"),
-        ("echo ${GITHUB_SHA:0:12}", "short12"),
-        ("echo $(git rev-parse HEAD)", "full"),
-        ("echo $(git rev-parse --short HEAD)", "short7"),
-        ("echo $(git rev-parse --short=8 HEAD)", "short8"),
-        ("echo `git rev-parse --short=7 HEAD`", "short7"),
-        ("echo $(git log -1 --format=%h)", "short7"),
-        ("echo $(echo $GITHUB_SHA | cut -c1-7)", "short7"),
-        ('echo $(echo "$GITHUB_SHA" | head -c7)', "short7"),
-        ("echo $(echo ${GITHUB_SHA} | head -c 7)", "short7"),
-        ("echo ${{ github.sha }}", "full"),
-        ('SHORT_SHA="${GITHUB_SHA::7}"\necho ${SHORT_SHA}', "short7"),
-        ('SHA=$(git rev-parse HEAD)\necho "${SHA:0:7}"', "short7"),
-        ("S=$GITHUB_SHA\nT=$S\necho $T", "full"),
+        ("echo $GITHUB_SHA", None),
+        ("echo ${GITHUB_SHA::7}", 7),
+        ("echo ${GITHUB_SHA:0:7}", 7),
+        ("echo ${GITHUB_SHA:0:12}", 12),
+        ("echo $(git rev-parse HEAD)", None),
+        ("echo $(git rev-parse --short HEAD)", 7),
+        ("echo $(git rev-parse --short=8 HEAD)", 8),
+        ("echo `git rev-parse --short=7 HEAD`", 7),
+        ("echo $(git log -1 --format=%h)", 7),
+        ("echo $(echo $GITHUB_SHA | cut -c1-7)", 7),
+        ('echo $(echo "$GITHUB_SHA" | head -c7)', 7),
+        ("echo $(echo ${GITHUB_SHA} | head -c 7)", 7),
+        ("echo ${{ github.sha }}", None),
+        ('SHORT_SHA="${GITHUB_SHA::7}"\necho ${SHORT_SHA}', 7),
+        ('SHA=$(git rev-parse HEAD)\necho "${SHA:0:7}"', 7),
+        ("S=$GITHUB_SHA\nT=$S\necho $T", None),
+        ("echo $(echo ${GITHUB_SHA::12} | cut -c1-7)", 7),
     ],
 )
-def test_commit_derived_forms(script, form):
-    [part] = value_of(script).parts
-    assert isinstance(part, Derived) and (part.source, part.form) == (SHA, form)
+def test_commit_derived_forms(script, length):
+    assert value_of(script).choices == ((Commit(length),),)
 
 
 def test_tag_from_short_sha_keeps_provenance():
     text = 'SHORT_SHA="${GITHUB_SHA::7}"\nexport IMAGE_TAG="sha-${SHORT_SHA}"\necho $IMAGE_TAG'
     value = value_of(text)
-    assert value.parts == (
-        Text("sha-", text.index("sha-")),
-        Derived(SHA, "short7", text.index("${GITHUB_SHA")),
-    )
-    assert value.fallbacks == ()
+    assert value.choices == (("sha-", Commit(7)),)
+    assert value.lines == (1, 2)  # the lines of the assignments it came through
 
 
 def test_push_of_the_commit_tag():
     text = 'TAG="sha-${GITHUB_SHA::7}"\ndocker push "$REGISTRY/$IMAGE:$TAG"'
     value = value_of(text, known={"REGISTRY": "ghcr.io/acme"})
-    assert value.parts == (
-        Text("ghcr.io/acme", -1),
-        Text("/", text.index("/$IMAGE")),
-        Unknown("IMAGE", text.index("$IMAGE")),
-        Text(":", text.index(":$TAG")),
-        Text("sha-", 5),
-        Derived(SHA, "short7", 9),
+    assert value.choices == (("ghcr.io/acme/", Unknown("IMAGE"), ":sha-", Commit(7)),)
+
+
+def test_fallback_default():
+    assert value_of('docker push "app:${IMAGE_TAG:-latest}"').texts() == ["app:latest"]
+    assert value_of('IMAGE_TAG=v1\ndocker push "app:${IMAGE_TAG:-latest}"').texts() == ["app:v1"]
+    known = {"IMAGE_TAG": Resolved(((Commit(None),),))}
+    value = value_of('docker push "app:${IMAGE_TAG:-latest}"', known=known)
+    assert value.choices == (("app:", Commit(None)),)
+    # positional parameters come from the caller: their default may never be taken
+    assert value_of('export IMAGE_TAG="${2:-latest}"\necho $IMAGE_TAG').choices == (
+        (Unknown("$2"),),
     )
 
 
-def test_fallback_default_is_marked():
-    value = value_of('docker push "app:${IMAGE_TAG:-latest}"')
-    assert value.text == "app:latest"
-    assert value.fallbacks == ("IMAGE_TAG",)
-    value = value_of('IMAGE_TAG=v1\ndocker push "app:${IMAGE_TAG:-latest}"')
-    assert (value.text, value.fallbacks) == ("app:v1", ())
-    known = {"IMAGE_TAG": Value((Derived(SHA, "full", -1),))}
-    value = value_of('docker push "app:${IMAGE_TAG:-latest}"', known=known)
-    assert value.parts[1:] == (Derived(SHA, "full", -1),) and value.fallbacks == ()
-
-
 def test_known_values_from_the_workflow():
-    known = {"IMAGE": "api", "TAG": Value((Expression("inputs.tag", 3),))}
+    known = {"IMAGE": "api", "TAG": Resolved(((Input("tag"),),))}
     value = value_of('docker push "$IMAGE:$TAG"', known=known)
-    assert value.parts == (Text("api", -1), Text(":", 19), Expression("inputs.tag", 3))
+    assert value.choices == (("api:", Input("tag")),)
+    assert value_of("echo ${{ inputs.tag }}").choices == ((Input("tag"),),)
 
 
 @pytest.mark.parametrize(
     "script, expected",
     [
-        ("echo ${{ steps.vars.outputs.tag }}", (Expression("steps.vars.outputs.tag", 5),)),
-        ("echo $(date +%s)", (Unknown("date +%s", 5),)),
-        ("read TAG\necho $TAG", (Unknown("TAG", 5),)),
-        ("echo $TAG\nTAG=later", (Unknown("TAG", 5),)),  # assigned after the use
-        ("A=$A-x\necho $A", (Unknown("A", 2), Text("-x", 4))),
-        ("export TAG\necho $TAG", (Unknown("TAG", 16),)),
-        ("T=v1\nexport T\necho $T", (Text("v1", 2),)),
-        ("X=a\nX+=b\necho $X", (Text("a", 2), Text("b", 7))),
-        ("echo ${X#v}", (Unknown("X", 5),)),
-        ("V=v1.2\necho ${V#v}", (Unknown("V", 12),)),
+        ("echo ${{ steps.vars.outputs.tag }}", (Unknown("steps.vars.outputs.tag"),)),
+        ("echo $(date +%s)", (Unknown("$(date +%s)"),)),
+        ("read TAG\necho $TAG", (Unknown("a value read at run time"),)),
+        ("for TAG in a b; do echo $TAG; done", (Unknown("a value read at run time"),)),
+        ("echo $TAG\nTAG=later", (Unknown("TAG"),)),  # assigned after the use
+        ("A=$A-x\necho $A", (Unknown("A"), "-x")),
+        ("export TAG\necho $TAG", (Unknown("TAG"),)),
+        ("T=v1\nexport T\necho $T", ("v1",)),
+        ("X=a\nX+=b\necho $X", ("ab",)),
+        ("echo ${X#v}", (Unknown("X"),)),
+        ("V=v1.2\necho ${V#v}", (Unknown("V"),)),
+        ("V=v1.2\necho ${V:1}", ("1.2",)),
+        ("A=1 true\necho $A", (Unknown("A"),)),  # a prefix sets A for its command only
+        ('echo "v$1"', ("v", Unknown("$1"))),
     ],
 )
 def test_other_values(script, expected):
-    assert value_of(script).parts == expected
+    assert value_of(script).choices == (expected,)
+
+
+def test_a_prefix_counts_for_its_own_command():
+    script = parse_script("IMAGE_TAG=sha-1 docker compose up")
+    [command] = script.commands
+    # what `docker compose up` runs with: read at the command itself
+    found = resolve(script, command.env[0].value)
+    assert found.texts() == ["sha-1"]
 
 
 def test_doubling_values_stay_linear_and_bounded():
-    # each A(i) is twice A(i+1): 2**40 parts if expanded; read each assignment once, cap
+    # each A(i) is twice A(i+1): 2**40 parts if expanded; each assignment is read once
+    # and the choices stay one; the variable chain is cut at MAX_DEPTH
     text = "A40=x\n" + "".join(f'A{i}="$A{i + 1}$A{i + 1}"\n' for i in range(39, -1, -1))
-    [part] = value_of(text + "echo $A0").parts
-    assert part.name == "(value too long)"
-    assert value_of("A2=x\nA1=$A2$A2\nA0=$A1$A1\necho $A0").text == "xxxx"
+    [choice] = value_of(text + "echo $A0").choices
+    assert any(isinstance(part, Unknown) for part in choice)
+    assert value_of("A2=x\nA1=$A2$A2\nA0=$A1$A1\necho $A0").texts() == ["xxxx"]
 
 
 def test_a_cycle_reads_as_unknown():
-    assert value_of("A=$B\nB=$A\nA=$B\necho $A").parts[0].name in ("A", "B")
+    [choice] = value_of("A=$B\nB=$A\nA=$B\necho $A").choices
+    assert choice in ((Unknown("A"),), (Unknown("B"),))
 
 
 def test_chains_are_bounded():
     text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 100)) + "echo $A99"
-    [part] = value_of(text).parts
+    [(part,)] = value_of(text).choices
     assert isinstance(part, Unknown)
-    text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 20)) + "echo $A19"
-    assert value_of(text).text == "x"
+    text = "A0=x\n" + "".join(f"A{i}=$A{i - 1}\n" for i in range(1, 6)) + "echo $A5"
+    assert value_of(text).texts() == ["x"]
 
 
 # ------------------------------------------------------- a deploy, end to end
@@ -276,10 +272,8 @@ def test_a_realistic_deploy_script():
     assert "ALLOW_CONTRACT_FAILURE" not in [a.name for a in script.assignments]
     [write] = script.output_writes
     tag = resolve(script, write.value)
-    assert tag.parts == (
-        Text("sha-", DEPLOY.index("sha-")),
-        Derived(SHA, "short7", DEPLOY.index("${GITHUB_SHA::7}")),
-    )
+    assert tag.choices == (("sha-", Commit(7)),)
+    assert tag.lines == (2, 3)
     remote_tag = [a for a in script.assignments if a.name == "IMAGE_TAG"][-1]
     assert DEPLOY[remote_tag.start : remote_tag.end] == "IMAGE_TAG=${IMAGE_TAG}"
-    assert resolve(script, remote_tag.value).parts[-1].form == "short7"
+    assert resolve(script, remote_tag.value).choices == (("sha-", Commit(7)),)

@@ -6,7 +6,9 @@ commands of `bash -c`, `ssh host '...'`, `gcloud compute ssh --command` and
 heredocs fed to a shell read as nested scripts with offsets in `text`),
 `Script.assignments` and `Script.output_writes`. Text is not code: echo
 arguments, comments, heredocs that are only data and `case` patterns give
-no commands. `resolve(script, word, known)` follows the data flow of a word;
+no commands. `resolve(script, word, known)` follows the data flow of a word
+(flow.py, the linter's one shell value resolver; policies/lint/model.py
+runs it with the workflow's env chain and step outputs);
 `compose_invocation`, `docker_invocation` and `systemctl_invocation` read
 the commands a deploy runs. Work is bounded (MAX_CHARS, MAX_NODES,
 MAX_TREE_DEPTH, MAX_NESTING): past a bound `Script.complete` is False.
@@ -17,14 +19,11 @@ builds it once per text.
 ...                       'sudo -u app docker push "$REPO:$TAG" || true')
 >>> [(c.name, c.start, c.masked, [w.kind for w in c.wrappers]) for c in script.commands]
 [('docker', 39, True, ['sudo']), ('true', 67, False, [])]
->>> for part in resolve(script, script.commands[0].words[2]).parts[1:]:
-...     print(part)
-Text(value=':', origin=57)
-Text(value='sha-', origin=5)
-Derived(source='GITHUB_SHA', form='short7', origin=9)
+>>> resolve(script, script.commands[0].words[2], {"REPO": "ghcr.io/acme/app"}).choices
+(('ghcr.io/acme/app:sha-', Commit(length=7)),)
 """
 
-from .flow import Derived, Expression, Text, Unknown, Value, ValuePart, resolve
+from .flow import ScriptValues, resolve, resolve_word
 from .forms import (
     Compose,
     Invocation,
@@ -60,8 +59,6 @@ __all__ = [
     "Command",
     "CommandSubstitution",
     "Compose",
-    "Derived",
-    "Expression",
     "GitHubExpression",
     "Invocation",
     "Literal",
@@ -70,10 +67,7 @@ __all__ = [
     "Part",
     "Redirect",
     "Script",
-    "Text",
-    "Unknown",
-    "Value",
-    "ValuePart",
+    "ScriptValues",
     "Variable",
     "Word",
     "Wrapper",
@@ -83,5 +77,6 @@ __all__ = [
     "parse_script",
     "read_script",
     "resolve",
+    "resolve_word",
     "systemctl_invocation",
 ]

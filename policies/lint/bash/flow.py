@@ -1,270 +1,318 @@
-"""Data flow inside one script: the value of a word.
+"""Data flow in shell scripts: what a word is made of, following the script's assignments.
 
-`resolve(script, word, known)` follows assignments made earlier in the
-script (and values the caller knows, such as the workflow's `env:`) into a
-`Value`: Text, Derived (a value computed from the commit SHA), Unknown or
-Expression (a `${{ }}` left for the workflow model) parts, each with the
-offset it was written at.
+The one shell value resolver of the linter. `resolve_word(word, lookup)`
+reads the parts tree-sitter-bash gave the word (policies/lint/bash/model.py)
+into a `Resolved` (policies/lint/values.py: choices of literal text,
+`Commit(length)`, `Input(name)`, `Unknown(what)`, and the lines they came
+through):
+
+- `Literal`: its text;
+- `Variable`: `$X`, `${X}`, `${X:-default}` (`-`, `:=` too: the default
+  when nothing sets X), `${X:?message}`, `${X::N}` and `${X:0:N}` (the commit
+  cut to N characters, or a slice of literal text); `$GITHUB_SHA` is the
+  commit; other operators (`${X#v}`, `${X/a/b}`, `${#X}`) and positional
+  parameters (`$1`, `${2:-latest}`, `$@`: the caller gives them) are Unknown;
+- `CommandSubstitution`: `$(git rev-parse [--short[=N]] HEAD)`,
+  `$(git log -1 --format=%h)`, `$(echo $X | cut -c1-N)` (or `head -cN`);
+  any other command's output is Unknown;
+- `GitHubExpression`: handed to `lookup.template` (the workflow model knows
+  `github.sha`, inputs, env, matrix, step and job outputs).
+
+`ScriptValues` is the data flow inside one script: a variable read at an
+offset takes the value of the last assignment before it (`X=v`, `export`,
+`local`, `readonly`, `declare`; `read X` and a `for` variable make it
+Unknown; `A=1 cmd` sets A for that command only; `X+=v` appends), each
+assignment resolved once (memo), a cycle reading as Unknown. What the script
+does not set is asked of `outside` (the workflow's env chain, or what the
+caller knows). `resolve(script, word, known)` reads one script on its own.
 
 >>> from .reader import parse_script
 >>> script = parse_script('SHORT_SHA="${GITHUB_SHA::7}"\\n'
 ...                       'echo "tag=sha-$SHORT_SHA" >> "$GITHUB_OUTPUT"')
 >>> [(w.file, w.key, w.value.raw) for w in script.output_writes]
 [('GITHUB_OUTPUT', 'tag', 'sha-${SHORT_SHA}')]
->>> resolve(script, script.output_writes[0].value).parts
-(Text(value='sha-', origin=39), Derived(source='GITHUB_SHA', form='short7', origin=11))
+>>> found = resolve(script, script.output_writes[0].value)
+>>> found.choices, found.lines
+((('sha-', Commit(length=7)),), (1,))
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..expressions import ExpressionError, parse_expression, references
+from ..values import (
+    MAX_DEPTH,
+    Commit,
+    Input,
+    Resolved,
+    Unknown,
+    cut,
+    join_choices,
+    literal,
+    resolve_template,
+    unknown,
+)
 from .model import (
-    Assignment,
     Command,
     CommandSubstitution,
     GitHubExpression,
     Literal,
-    Part,
+    OutputWrite,
     Script,
     Variable,
     Word,
 )
 
-MAX_HOPS = 32  # assignment chains followed (A=$B, B=$C...)
-MAX_PARTS = 256  # a longer value (A=$B$B, B=$C$C...) is Unknown(TOO_LONG)
-TOO_LONG = "(value too long)"
+DEFAULTS = frozenset({"-", ":-", "=", ":="})  # the default's value when nothing sets X
+AS_IS = frozenset({"", "?", ":?"})  # X's value (`${X:?}` fails when it is unset)
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
-    value: str
-    origin: int  # offset where it was written; -1: given by the caller
+def resolve_word(word: Word, lookup, depth: int = 0) -> Resolved:
+    """The value of a shell word. `lookup(name, depth)` -> Resolved of a variable (None
+    when nothing sets it); `lookup.template(text, depth)` resolves a `${{ }}`."""
+    return join_choices(resolve_part(part, lookup, depth) for part in word.parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Derived:
-    """A value computed from a known source: `source='GITHUB_SHA'`, `form='short7'`."""
-
-    source: str
-    form: str  # full, short7, short<N>
-    origin: int
-
-
-@dataclass(frozen=True, slots=True)
-class Unknown:
-    name: str  # the variable, or the command substitution's text
-    origin: int
+def resolve_part(part, lookup, depth: int) -> Resolved:
+    if isinstance(part, Literal):
+        return literal(part.value)
+    if isinstance(part, Variable):
+        return expansion(part, lookup, depth)
+    if isinstance(part, CommandSubstitution):
+        return command_output(part.script.commands, lookup, depth)
+    if isinstance(part, GitHubExpression):
+        return lookup.template("${{" + part.source + "}}", depth)
+    return unknown(part.raw)  # `$((...))`, `<(...)`, `$'...'`
 
 
-@dataclass(frozen=True, slots=True)
-class Expression:
-    """A `${{ }}` whose value the workflow model knows (or not)."""
-
-    source: str
-    origin: int
-
-
-ValuePart = Text | Derived | Unknown | Expression
-
-
-@dataclass(frozen=True, slots=True)
-class Value:
-    parts: tuple[ValuePart, ...]
-    fallbacks: tuple[str, ...] = ()  # variables whose `${X:-default}` default was taken
-
-    @property
-    def text(self) -> str | None:
-        if all(isinstance(part, Text) for part in self.parts):
-            return "".join(part.value for part in self.parts)
-        return None
-
-
-def resolve(script: Script, word: Word, known: Mapping[str, Value | str] | None = None) -> Value:
-    """The value of `word`, following the script's earlier assignments and `known`."""
-    return Resolver(script.assignments, known or {}).parts(word.parts, word.start, 0)
+def expansion(part: Variable, lookup, depth: int) -> Resolved:
+    name = part.name
+    if depth > MAX_DEPTH:
+        return unknown(name)
+    if not name.isidentifier():
+        return unknown("$" + name)  # `$1`, `${2:-x}`, `$@`: what the script was given
+    if name == "GITHUB_SHA":
+        found = Resolved(((Commit(None),),))
+    else:
+        found = lookup(name, depth + 1)
+    if part.operator in DEFAULTS:
+        if found is None:
+            return join_choices(resolve_part(p, lookup, depth + 1) for p in part.default)
+        return found
+    if found is None:
+        return unknown(name)
+    if part.operator in AS_IS:
+        return found
+    if part.operator == ":":
+        return substring(found, part)
+    return unknown(name)  # `${X#v}`, `${X/a/b}`, `${#X}`: computed
 
 
-class Resolver:
-    """Resolves words of one script. Each assignment's value is computed once
-    (memo), so `A=$B$B; B=$C$C; ...` stays linear; a cycle reads as Unknown."""
-
-    def __init__(self, assignments: tuple[Assignment, ...], known: Mapping[str, Value | str]):
-        self.by_name: dict[str, list[Assignment]] = {}
-        for assignment in assignments:  # already in order of offset
-            self.by_name.setdefault(assignment.name, []).append(assignment)
-        self.starts = {name: [a.start for a in found] for name, found in self.by_name.items()}
-        self.known = known
-        self.memo: dict[tuple[str, int], Value] = {}
-
-    def parts(self, parts: tuple[Part, ...], before: int, hops: int) -> Value:
-        out: list[ValuePart] = []
-        fallbacks: list[str] = []
-        for part in parts:
-            if isinstance(part, Literal):
-                out.append(Text(part.value, part.start))
-            elif isinstance(part, GitHubExpression):
-                out.append(expression_part(part))
-            elif isinstance(part, CommandSubstitution):
-                out.append(self.substitution(part, hops))
-            elif isinstance(part, Variable):
-                value = self.variable(part, min(part.start, before), hops)
-                if value.parts and getattr(value.parts[0], "name", None) == TOO_LONG:
-                    return value
-                out += value.parts
-                fallbacks += value.fallbacks
-            else:
-                out.append(Unknown(getattr(part, "raw", "?"), part.start))
-            if len(out) > MAX_PARTS:
-                return Value((Unknown(TOO_LONG, parts[0].start),))
-        return Value(join(out), tuple(fallbacks))
-
-    def lookup(self, name: str, before: int, hops: int) -> Value | None:
-        """The value of `name` at offset `before`: the last assignment before it."""
-        if hops > MAX_HOPS:
-            return Value((Unknown(name, before),))
-        found = self.by_name.get(name, [])
-        for index in range(bisect_left(self.starts.get(name, []), before) - 1, -1, -1):
-            assignment = found[index]
-            if assignment.value is not None:
-                return self.assigned(assignment, hops)
-            if assignment.kind in ("read", "for"):
-                return Value((Unknown(name, assignment.start),))
-            # `export NAME` exports the value set before
-        given = self.known.get(name)
-        if isinstance(given, str):
-            return Value((Text(given, -1),))
-        if given is not None:
-            return given
-        if name == "GITHUB_SHA":
-            return Value((Derived("GITHUB_SHA", "full", before),))
-        return None
-
-    def assigned(self, assignment: Assignment, hops: int) -> Value:
-        key = (assignment.name, assignment.start)
-        if key not in self.memo:
-            self.memo[key] = Value((Unknown(assignment.name, assignment.start),))  # cycles
-            value = self.parts(assignment.value.parts, assignment.start, hops + 1)
-            if assignment.append:
-                earlier = self.lookup(assignment.name, assignment.start, hops + 1)
-                if earlier is not None:
-                    value = Value(join([*earlier.parts, *value.parts]), earlier.fallbacks)
-            self.memo[key] = value
-        return self.memo[key]
-
-    def variable(self, part: Variable, before: int, hops: int) -> Value:
-        value = self.lookup(part.name, before, hops)
-        if part.operator in ("-", ":-"):
-            if value is not None:
-                return value
-            default = self.parts(part.default, part.start, hops + 1)
-            return Value(default.parts, (*default.fallbacks, part.name))
-        if value is None:
-            return Value((Unknown(part.name, part.start),))
-        if part.operator == "":
-            return value
-        if part.operator == ":":
-            return substring(value, part)
-        return Value((Unknown(part.name, part.start),))
-
-    def substitution(self, part: CommandSubstitution, hops: int) -> ValuePart:
-        """`$(git rev-parse --short HEAD)`, `$(echo $GITHUB_SHA | cut -c1-7)`..."""
-        commands = part.script.commands
-        form = git_commit_form(commands[0].argv) if len(commands) == 1 else None
-        if form is not None:
-            return Derived("GITHUB_SHA", form, part.start)
-        if len(commands) == 2:
-            shortened = self.shortened(commands[0], commands[1], hops)
-            if shortened is not None:
-                return Derived(shortened.source, shortened.form, part.start)
-        return Unknown(part.script.text.strip() or "$()", part.start)
-
-    def shortened(self, echo: Command, cut: Command, hops: int) -> Derived | None:
-        """`echo $X | cut -c1-N` (or `head -cN`) of a commit-derived X."""
-        length = cut_length(cut)
-        if echo.name not in ("echo", "printf") or len(echo.words) < 2 or length is None:
-            return None
-        source = self.parts(echo.words[-1].parts, echo.words[-1].start, hops + 1).parts
-        if len(source) != 1 or not isinstance(source[0], Derived):
-            return None
-        if source[0].form == "full" or int(source[0].form[5:] or 0) > int(length):
-            return Derived(source[0].source, "short" + length, source[0].origin)
-        return None
+def substring(found: Resolved, part: Variable) -> Resolved:
+    """`${X:offset:length}` (`${X::7}`: offset 0) of literal text, or the commit cut."""
+    offset, _, length = part.argument.partition(":")
+    try:
+        first = int(offset.strip() or 0)
+        count = int(length.strip()) if length.strip() else None
+    except ValueError:  # `${X:$N}`, `${X:i}`...
+        return unknown(part.name)
+    choices = []
+    for choice in found.choices:
+        if all(isinstance(p, str) for p in choice):
+            text = "".join(choice)[first:]
+            choices.append((text if count is None else text[:count],))
+        elif first == 0 and count is not None:
+            choices.append(cut(choice, count))
+        else:
+            choices.append((Unknown(part.name),))
+    return Resolved(tuple(choices), found.lines)
 
 
-def git_commit_form(argv: tuple[str | None, ...]) -> str | None:
-    """full/shortN for `git rev-parse [--short[=N]] HEAD` and `git log -1 --format=%H|%h`."""
+def command_output(commands: tuple[Command, ...], lookup, depth: int) -> Resolved:
+    """What `$(...)` prints, when it is the commit: `git rev-parse`, `git log`, or a
+    commit-derived value cut by `cut -c1-N`/`head -cN`."""
+    if len(commands) == 1:
+        length = git_commit_length(commands[0].argv)
+        if length is not False:
+            return Resolved(((Commit(length),),))
+    if len(commands) == 2 and commands[0].name in ("echo", "printf") and len(commands[0].words) > 1:
+        length = cut_length(commands[1])
+        if length is not None:
+            found = resolve_word(commands[0].words[-1], lookup, depth + 1)
+            return Resolved(tuple(cut(c, length) for c in found.choices), found.lines)
+    return unknown("$(" + "; ".join(" ".join(w.raw for w in c.words) for c in commands) + ")")
+
+
+def git_commit_length(argv: tuple[str | None, ...]) -> int | None | bool:
+    """The commit `git rev-parse [--short[=N]] HEAD` or `git log --format=%H|%h` prints:
+    None for the whole SHA, N for a short one; False for any other command.
+
+    >>> git_commit_length(("git", "rev-parse", "--short=8", "HEAD")), git_commit_length(("ls",))
+    (8, False)
+    """
     if argv[:2] == ("git", "rev-parse") and "HEAD" in argv:
         short = next((arg for arg in argv if arg and arg.startswith("--short")), None)
-        return "full" if short is None else "short" + (short.partition("=")[2] or "7")
+        return None if short is None else int(short.partition("=")[2] or 7)
     if argv[:2] == ("git", "log"):
         for arg in argv[2:]:
             if arg and ("format" in arg or "pretty" in arg) and arg.endswith(("%H", "%h")):
-                return "full" if arg.endswith("%H") else "short7"
-    return None
+                return None if arg.endswith("%H") else 7
+    return False
 
 
 CUT = re.compile(r"-c\s*1?-(\d+)$|-c\s*(\d+)$")
 
 
-def cut_length(command: Command) -> str | None:
+def cut_length(command: Command) -> int | None:
     """N of `cut -c1-N`, `cut -c-N`, `head -cN`, `head -c N`."""
     if command.name not in ("cut", "head"):
         return None
-    flags = " ".join(a or "" for a in command.argv[1:])
-    match = CUT.match(flags.strip())
+    match = CUT.match(" ".join(arg or "" for arg in command.argv[1:]).strip())
     if match is None:
         return None
-    if command.name == "cut" and match.group(1):
-        return match.group(1)
-    return match.group(2) if command.name == "head" else None
+    digits = match.group(1) if command.name == "cut" else match.group(2)
+    return int(digits) if digits else None
 
 
-def substring(value: Value, part: Variable) -> Value:
-    """`${X:offset:length}` and `${X::length}` of a text or a commit SHA."""
-    offset, _, length = part.argument.partition(":")
-    try:
-        first = int(offset.strip() or 0)
-        count = int(length.strip()) if length.strip() else None
-    except ValueError:
-        return Value((Unknown(part.name, part.start),))
-    if value.text is not None:
-        text = value.text[first:] if count is None else value.text[first : first + count]
-        return Value((Text(text, part.start),))
-    only = value.parts[0] if len(value.parts) == 1 else None
-    if isinstance(only, Derived) and first == 0 and count is not None:
-        return Value((Derived(only.source, f"short{count}", part.start),))
-    return Value((Unknown(part.name, part.start),))
+# ------------------------------------------------------ inside one script
 
 
-def expression_part(part: GitHubExpression) -> ValuePart:
-    try:
-        node = parse_expression(part.source)
-    except ExpressionError:
-        return Expression(part.source.strip(), part.start)
-    found = references(node)
-    if len(found) == 1 and found[0].parts == ("github", "sha") and found[0].end == node.end:
-        if found[0].start == node.start:
-            return Derived("GITHUB_SHA", "full", part.start)
-    return Expression(part.source.strip(), part.start)
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A value a script gives a name from `start` on (until `until`, for `A=1 cmd`);
+    `value` None: one the script cannot know (`read X`, a `for` variable)."""
+
+    name: str
+    value: Word | None
+    start: int
+    until: int | None = None
+    append: bool = False
 
 
-def join(parts: list[ValuePart]) -> tuple[ValuePart, ...]:
-    merged: list[ValuePart] = []
-    for part in parts:
-        last = merged[-1] if merged else None
-        if (
-            isinstance(part, Text)
-            and isinstance(last, Text)
-            and (
-                part.origin == last.origin + len(last.value)  # written side by side
-            )
-        ):
-            merged[-1] = Text(last.value + part.value, last.origin)
-        elif not (isinstance(part, Text) and part.value == ""):
-            merged.append(part)
-    return tuple(merged)
+def settings(script: Script) -> tuple[Setting, ...]:
+    """What the script's assignments and command prefixes set, in order of offset
+    (`export NAME` without a value keeps the value set before: not listed)."""
+    found = [
+        Setting(a.name, a.value, a.start, None, a.append)
+        for a in script.assignments
+        if a.value is not None or a.kind in ("read", "for")
+    ]
+    for command in script.commands:
+        found += [Setting(a.name, a.value, a.start, command.end) for a in command.env]
+    return tuple(sorted(found, key=lambda s: s.start))
+
+
+class ScriptValues:
+    """The data flow of one script: each setting resolved once, at its own offset.
+
+    outside: `(name, depth)` -> Resolved or None for what the script does not set,
+    with `.template(text, depth)` for `${{ }}`; line_of: offset -> the line a
+    value's provenance names.
+    """
+
+    def __init__(self, script: Script, outside, line_of: Callable[[int], int]):
+        self.outside, self.line_of = outside, line_of
+        self.by_name: dict[str, list[Setting]] = {}
+        for setting in settings(script):
+            self.by_name.setdefault(setting.name, []).append(setting)
+        self.starts = {name: [s.start for s in found] for name, found in self.by_name.items()}
+        self.memo: dict[tuple[str, int], Resolved] = {}
+
+    def at(self, before: int | None) -> ScriptScope:
+        """Names as read at an offset (None: after the script's end)."""
+        return ScriptScope(self, before)
+
+    def last(self, name: str, before: int | None) -> Setting | None:
+        """The setting a read of `name` at `before` sees (set strictly before it)."""
+        found = self.by_name.get(name)
+        if not found:
+            return None
+        index = len(found) if before is None else bisect_left(self.starts[name], before)
+        for setting in reversed(found[:index]):
+            if setting.until is None or (before is not None and before <= setting.until):
+                return setting
+        return None
+
+    def value(self, setting: Setting, depth: int) -> Resolved:
+        key = (setting.name, setting.start)
+        if key not in self.memo:
+            self.memo[key] = unknown(setting.name)  # a cycle reads as Unknown
+            found = self.through(setting.value, setting.start, depth)
+            if setting.append:
+                earlier = self.at(setting.start)(setting.name, depth + 1)
+                found = join_choices([earlier or unknown(setting.name), found])
+            self.memo[key] = found
+        return self.memo[key]
+
+    def written(self, write: OutputWrite, depth: int = 0) -> Resolved:
+        """The value of a `$GITHUB_ENV`/`$GITHUB_OUTPUT` line, as the runner reads it back."""
+        key = ("=" + write.key, write.start)
+        if key not in self.memo:
+            self.memo[key] = unknown(write.key)
+            self.memo[key] = self.through(write.value, write.start, depth)
+        return self.memo[key]
+
+    def through(self, word: Word | None, start: int, depth: int) -> Resolved:
+        """A value set at `start`, with that line in its provenance."""
+        found = self.resolve(word, start, depth)
+        return Resolved(found.choices, tuple(dict.fromkeys((*found.lines, self.line_of(start)))))
+
+    def resolve(self, word: Word | None, before: int | None, depth: int = 0) -> Resolved:
+        """A word's value as read at `before` (None: a value read at run time)."""
+        if word is None:
+            return unknown("a value read at run time")
+        return resolve_word(word, self.at(before), depth)
+
+
+class ScriptScope:
+    """The lookup `resolve_word` asks, at one offset of one script."""
+
+    __slots__ = ("before", "values")
+
+    def __init__(self, values: ScriptValues, before: int | None):
+        self.values, self.before = values, before
+
+    def __call__(self, name: str, depth: int) -> Resolved | None:
+        setting = self.values.last(name, self.before)
+        if setting is None:
+            return self.values.outside(name, depth)
+        return self.values.value(setting, depth)
+
+    def template(self, text: str, depth: int = 0) -> Resolved:
+        return self.values.outside.template(text, depth)
+
+
+class Known:
+    """What a caller knows outside one script: name -> Resolved or text; `${{ }}` with
+    `github.sha` and dispatch inputs; anything else Unknown."""
+
+    def __init__(self, known: Mapping[str, Resolved | str]):
+        self.known = known
+
+    def __call__(self, name: str, depth: int) -> Resolved | None:
+        given = self.known.get(name)
+        return literal(given) if isinstance(given, str) else given
+
+    def template(self, text: str, depth: int = 0) -> Resolved:
+        return resolve_template(text, self, depth)
+
+    def reference(self, parts: tuple[str, ...], depth: int = 0) -> Resolved:
+        if parts == ("github", "sha"):
+            return Resolved(((Commit(None),),))
+        if parts[0] == "inputs" and len(parts) == 2:
+            return Resolved(((Input(parts[1]),),))
+        return unknown(".".join(parts))
+
+
+def resolve(script: Script, word: Word, known: Mapping[str, Resolved | str] | None = None):
+    """The value of `word` of `script`, following the script's earlier assignments and
+    `known` (the lines of its provenance count from the script's first line)."""
+    text = script.text
+
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset) + 1
+
+    return ScriptValues(script, Known(known or {}), line_of).resolve(word, word.start)
