@@ -533,3 +533,67 @@ def test_a_test_is_one_command_with_its_operands_and_operators(text, argv, condi
 def test_a_heredoc_fed_to_a_remote_shell_is_read_whatever_its_arguments(feeder, read):
     text = f"{feeder} <<'REMOTE'\ndocker compose up -d --force-recreate\nREMOTE\n"
     assert ("docker" in [c.name for c in parse_script(text).commands]) is read
+
+
+# Cases carried over from the hand-written reader's tests when it was removed.
+@pytest.mark.parametrize(
+    "carrier, runs",
+    [
+        ("ssh host", True),
+        ("ssh -i key -p 22 user@host", True),
+        ("ssh host bash -s", True),
+        ("ssh host 'bash -s'", True),
+        ("ssh -o StrictHostKeyChecking=no host sh", True),
+        ("gcloud compute ssh vm --zone z --tunnel-through-iap", True),
+        ("gcloud compute ssh vm --command 'bash -s'", True),
+        ("gcloud compute ssh vm --command='bash -s'", True),
+        ("bash", True),
+        ("sudo bash -s", True),
+        ("sh -s -- a b", True),
+        ("cat > f", False),
+        ("ssh host 'cat > /tmp/f'", False),
+        ("gcloud compute ssh vm --command 'cat > f'", False),
+        ("bash deploy.sh", False),
+        ("tee out", False),
+        ("python3 -", False),
+    ],
+)
+def test_a_heredoc_is_a_script_only_for_a_shell_that_reads_it(carrier, runs):
+    text = f"{carrier} <<'EOF'\ndocker compose up -d\nEOF\n"
+    assert ("docker" in names(text)) is runs
+
+
+@pytest.mark.parametrize(
+    "head, runs",
+    [
+        ("cat <<'EOF' | ssh host bash -s", True),
+        ("cat <<'EOF' | ssh host 'bash -s'", True),
+        ("cat - <<EOF | gcloud compute ssh vm", True),
+        ("cat <<EOF | sudo -u app bash", True),
+        ("cat <<EOF | tee log", False),
+        ("cat notes <<EOF | ssh host bash -s", False),
+        ("cat <<EOF > f | ssh host bash -s", False),
+    ],
+)
+def test_a_heredoc_piped_from_a_bare_cat_into_a_shell_is_its_script(head, runs):
+    assert ("docker" in names(f"{head}\ndocker compose up -d\nEOF\n")) is runs
+
+
+@pytest.mark.parametrize(
+    "text, fallback",
+    [
+        ("curl -f x ||\n  echo down", 15),
+        ("curl -f x || false", None),
+        ('curl -f x || exit "$rc"', None),
+        ("curl -f x; exit 0", None),  # bash -e: the failure still fails the script
+    ],
+)
+def test_what_a_fallback_keeps_and_swallows(text, fallback):
+    assert parse_script(text).commands[0].fallback == fallback
+
+
+def test_nested_offsets_survive_double_quote_escapes_and_continuations():
+    text = 'echo x\nssh host \\\n  "echo \\"hi\\"; docker compose pull"\n'
+    (pull,) = [c for c in parse_script(text).commands if c.argv == ("docker", "compose", "pull")]
+    assert text[pull.start :].startswith("docker compose pull")
+    assert [text[w.start : w.end] for w in pull.words] == ["docker", "compose", "pull"]

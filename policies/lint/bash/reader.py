@@ -163,9 +163,10 @@ class Reader(ScriptSource):
         middle = len(self.commands)
         heredoc = next((r.heredoc for r in redirects if r.heredoc is not None), None)
         for index, stage in enumerate(stages):
+            fed = len(self.commands)  # the stage's own command comes before its nested ones
             self.visit(stage, context._replace(pipeline=(index + 1, len(stages) + 1)))
-            if index == 0 and heredoc is not None:
-                self.piped_heredoc(heredoc, self.commands[first:middle], context)
+            if index == 0 and heredoc is not None and fed < len(self.commands):
+                self.piped_heredoc(heredoc, self.commands[first:middle], fed, context)
         for operator, statement in rest:
             if not is_pipe(operator, statement):
                 before = len(self.commands)
@@ -189,10 +190,14 @@ class Reader(ScriptSource):
                 rest.append((operator, inner))
         return rest
 
-    def piped_heredoc(self, heredoc: Word, writers: list[Command], context: Context) -> None:
-        """`cat <<EOF | ssh vm`: the heredoc is the script of the shell it is piped to."""
-        fed = self.commands[-1]
-        if writers and writers[0].name == "cat" and fed.pipeline[0] == 1:
+    def piped_heredoc(
+        self, heredoc: Word, writers: list[Command], index: int, context: Context
+    ) -> None:
+        """`cat <<EOF | ssh vm`: the heredoc is the script of the shell it is piped to
+        (commands[index]); `cat notes <<EOF` prints the file, not the heredoc."""
+        fed = self.commands[index]
+        bare_cat = writers and writers[0].name == "cat" and writers[0].argv[1:] in ((), ("-",))
+        if bare_cat and fed.pipeline[0] == 1:
             if reads_stdin_script(fed.words):
                 wrapper = Wrapper("heredoc", fed.words, fed.start, fed.end)
                 self.nested_read((heredoc,), fed.wrappers + (wrapper,), context)

@@ -159,7 +159,14 @@ def reads_stdin_script(words: tuple[Word, ...]) -> bool:
             return True
         return command[0].text is not None and reads_stdin_script(split_words(command))
     gcloud = gcloud_command(words)
-    return gcloud is not None and gcloud[1] is None
+    if gcloud is None or gcloud[1] is None:
+        return gcloud is not None  # without --command, gcloud compute ssh reads stdin
+    command = gcloud[1].text  # `--command 'bash -s'` or `--command=bash -s`
+    if command is None:
+        return False
+    command = command.removeprefix("--command=")
+    literal = Word(command, (Literal(command, gcloud[1].start, gcloud[1].end),), 0, 0)
+    return reads_stdin_script(split_words((literal,)))
 
 
 def split_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
