@@ -37,7 +37,7 @@ def build_parser(command=None):
     parser.add_argument("--version", action="version", version=f"driftgate {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.commands = subparsers.choices  # name -> the subcommand's own parser
-    wanted = COMMANDS[command][0] if command else None
+    wanted = COMMANDS[command][0] if command in COMMANDS else None
     registered = set()  # modules whose register() added their commands (rules adds two)
     for name, (module, text) in COMMANDS.items():
         if module in registered:
