@@ -56,3 +56,19 @@ def test_each_command_gets_its_options_from_its_own_module(command):
 
 def test_the_full_parser_lists_every_command_once_in_order():
     assert list(build_parser().commands) == list(COMMANDS)
+
+
+def test_a_name_no_command_has_lists_every_command_and_imports_none():
+    assert modules_imported_by_parser("nope") == []
+
+
+def modules_imported_by_parser(name):
+    code = (
+        "import json, sys\n"
+        "from driftgate.cli import build_parser\n"
+        f"assert list(build_parser({name!r}).commands) == {list(COMMANDS)!r}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('driftgate.commands.'))))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
