@@ -2,21 +2,21 @@
 
 Exit codes: 0 clean or passed, 1 findings or failed checks, 2 usage, config
 or input error. Reports go to stdout, messages to stderr. Each subcommand is
-one module in driftgate/commands/ with `HELP` ({name: one-line help}) and
-`register(subparsers)`; its parser's `run(args) -> int` does the work by
-calling policies/, checks/ or monitor/. Command modules import nothing heavy
-at module level: a run imports only what its own subcommand needs.
+one module in driftgate/commands/ with `register(subparsers)`; its parser's
+`run(args) -> int` does the work by calling policies/, checks/ or monitor/.
+driftgate/commands/__init__.py names each command's module and one-line help,
+so a run imports only the module of its own subcommand, and that module
+imports nothing heavy until its command runs.
 """
 
 import argparse
+import importlib
 import os
 import sys
 
 from driftgate import __version__
-from driftgate.commands import demo, init, last_good, lint, monitor, pack, rules, verify
+from driftgate.commands import COMMANDS
 from driftgate.policies.errors import DriftgateError
-
-COMMANDS = (lint, rules, verify, last_good, monitor, demo, pack, init)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -25,9 +25,10 @@ def build_parser(command=None):
     """The argument parser: every subcommand's options, or only `command`'s.
 
     With a command name (or "" for none), the other subcommands are listed with
-    their help but get no options: registering verify's and monitor's options
-    imports the gate's settings, prometheus_client and jsonschema (about 100 ms),
-    which a lint run must not pay for.
+    their help but get no options, and their modules are not imported:
+    registering verify's and monitor's options imports the gate's settings,
+    prometheus_client and jsonschema (about 100 ms), which a lint run must not
+    pay for.
     """
     parser = ArgumentParser(
         prog="driftgate",
@@ -36,12 +37,16 @@ def build_parser(command=None):
     parser.add_argument("--version", action="version", version=f"driftgate {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.commands = subparsers.choices  # name -> the subcommand's own parser
-    for module in COMMANDS:
-        if command is None or command in module.HELP:
-            module.register(subparsers)
+    wanted = COMMANDS[command][0] if command in COMMANDS else None
+    registered = set()  # modules whose register() added their commands (rules adds two)
+    for name, (module, text) in COMMANDS.items():
+        if module in registered:
+            continue
+        if command is None or module == wanted:
+            importlib.import_module(f"driftgate.commands.{module}").register(subparsers)
+            registered.add(module)
         else:
-            for name, text in module.HELP.items():
-                subparsers.add_parser(name, help=text, add_help=False)  # never parses
+            subparsers.add_parser(name, help=text, add_help=False)  # never parses
     return parser
 
 
@@ -85,7 +90,7 @@ def command_in(argv):
     is not an option is the subcommand.
     """
     word = next((arg for arg in argv if not arg.startswith("-")), "")
-    return word if any(word in module.HELP for module in COMMANDS) else ""
+    return word if word in COMMANDS else ""
 
 
 def refuse_unknown_command(parser, argv):

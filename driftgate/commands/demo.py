@@ -1,10 +1,10 @@
 """`driftgate demo`: lint, verify and monitor on the embedded default (see driftgate/demo.py)."""
 
-HELP = {"demo": "run lint, verify and monitor on the bundled Cat-Scan reference (loopback only)"}
+from driftgate.commands import help_of
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("demo", help=HELP["demo"])
+    parser = subparsers.add_parser("demo", help=help_of("demo"))
     parser.set_defaults(run=run)
 
 

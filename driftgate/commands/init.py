@@ -8,7 +8,7 @@ and writes both files, never over an existing one without --force.
 import sys
 from pathlib import Path
 
-HELP = {"init": "write a starter driftgate.yaml and policy pack from this repository"}
+from driftgate.commands import help_of
 
 CONFIG_NAME = "driftgate.yaml"
 PACK_NAME = "driftgate-pack.yaml"
@@ -18,7 +18,7 @@ COMPOSE_GLOBS = ("*compose*.yml", "*compose*.yaml", "*/*compose*.yml", "*/*compo
 def register(subparsers):
     parser = subparsers.add_parser(
         "init",
-        help=HELP["init"],
+        help=help_of("init"),
         description="Read the repository's workflows and compose files and write a starter "
         f"{CONFIG_NAME} (lint config) and {PACK_NAME} (policy pack) at its root. Every "
         "value that had to be guessed carries a `# guessed` comment.",

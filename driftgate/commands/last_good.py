@@ -13,7 +13,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-HELP = {"last-good": "the newest SHA that passed the gate on a target (from its records)"}
+from driftgate.commands import help_of
 
 EXIT_OK, EXIT_NONE, EXIT_USAGE = 0, 1, 2
 
@@ -21,7 +21,7 @@ EXIT_OK, EXIT_NONE, EXIT_USAGE = 0, 1, 2
 def register(subparsers):
     parser = subparsers.add_parser(
         "last-good",
-        help=HELP["last-good"],
+        help=help_of("last-good"),
         description="Print the newest SHA that passed the gate on a target with no contract "
         "bypass, and when: exit 0 with the answer, 1 when there is none, 2 on a usage or "
         "connection error.",

@@ -9,7 +9,7 @@ document the same rules.
 import os
 import sys
 
-HELP = {"lint": "lint GitHub workflows and compose files against the policy pack"}
+from driftgate.commands import help_of
 
 FORMATS = ("auto", "text", "json", "sarif", "github")
 SEVERITIES = ("error", "warning", "note")
@@ -18,7 +18,7 @@ SEVERITIES = ("error", "warning", "note")
 def register(subparsers):
     parser = subparsers.add_parser(
         "lint",
-        help=HELP["lint"],
+        help=help_of("lint"),
         description="Lint a repository (default: the current directory), directories "
         "(repository roots) or single workflow/compose files.",
     )

@@ -7,7 +7,7 @@ driftgate monitor --url staging=http://127.0.0.1:8001 --check-config
 
 import sys
 
-HELP = {"monitor": "serve deployed-version and health metrics to Prometheus"}
+from driftgate.commands import help_of
 
 
 def register(subparsers):
@@ -18,7 +18,7 @@ def register(subparsers):
 
     parser = subparsers.add_parser(
         "monitor",
-        help=HELP["monitor"],
+        help=help_of("monitor"),
         description="Probe each target's health endpoint and serve /metrics, "
         "/probe?target=NAME and /-/healthy for Prometheus.",
     )

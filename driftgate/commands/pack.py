@@ -9,13 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-HELP = {"pack": "check a policy pack, or write its documentation (docs/packs.md)"}
+from driftgate.commands import help_of
 
 WORKFLOWS = (".github", "workflows")
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("pack", help=HELP["pack"])
+    parser = subparsers.add_parser("pack", help=help_of("pack"))
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = actions.add_parser(
         "check",

@@ -2,14 +2,11 @@
 
 import sys
 
-HELP = {
-    "rules": "list the lint rules (or write docs/rules.md)",
-    "explain": "print one lint rule's documentation",
-}
+from driftgate.commands import help_of
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("rules", help=HELP["rules"])
+    parser = subparsers.add_parser("rules", help=help_of("rules"))
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument(
         "--check",
@@ -17,7 +14,7 @@ def register(subparsers):
         help="with --format markdown: exit 1 when FILE differs from the generated docs",
     )
     parser.set_defaults(run=run_rules)
-    explain = subparsers.add_parser("explain", help=HELP["explain"])
+    explain = subparsers.add_parser("explain", help=help_of("explain"))
     explain.add_argument(
         "rule", metavar="RULE", help="rule id or name, e.g. DG105 or input-injection"
     )

@@ -12,7 +12,7 @@ Exit codes: 0 passed (or contract failures bypassed), 1 failed, 2 usage/config.
 import os
 import sys
 
-HELP = {"verify": "post-deploy gate: health/SHA, promotion, host, data contracts, API"}
+from driftgate.commands import help_of
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -24,7 +24,7 @@ def register(subparsers):
 
     parser = subparsers.add_parser(
         "verify",
-        help=HELP["verify"],
+        help=help_of("verify"),
         description="Verify a deployment: exit 0 when it passed, 1 when it failed, "
         "2 on a usage or configuration error.",
     )
