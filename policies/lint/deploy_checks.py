@@ -27,6 +27,7 @@ from .violation import flag_key
 VERIFY_GROUPS = frozenset({"health", "promotion", "host", "contracts", "api"})
 
 FETCHERS = frozenset({"curl", "wget", "http", "https", "xh"})
+VERIFY_PROGRAMS = frozenset({"driftgate", "python", "python3"})
 
 COMMIT_SHA = re.compile(r"GITHUB_SHA|github\.sha\b")
 
@@ -42,6 +43,8 @@ def program(command):
 def verify_arguments(command):
     """The arguments after `driftgate verify` (or `python -m driftgate verify`), as the
     shell reads them (expansions as written), else None."""
+    if program(command) not in VERIFY_PROGRAMS:
+        return None  # the common case, decided without rendering the words
     found = [word.shown for word in command.words]
     if found[:2] in (["python", "-m"], ["python3", "-m"]):
         found = found[2:]

@@ -84,19 +84,10 @@ def tag_assignments(workflow, variable):
         settings += [a for c in script.commands for a in c.env if a.name == variable]
         settings += [w for w in script.output_writes if w.key == variable]
         for setting in sorted(settings, key=lambda s: s.start):
-            text = as_written(script, setting.value)
+            text = setting.value.shown
             spot = Spot(text, step, step.job_id, step.run, setting.start, step.script_path)
             found.append(spot._replace(word=setting.value))
     return found
-
-
-def as_written(script, word):
-    """A word's text with quotes and escapes removed, expansions as written
-    (`"$REGISTRY/api:$TAG"` -> `$REGISTRY/api:$TAG`)."""
-    return "".join(
-        part.value if isinstance(part, Literal) else script.text[part.start : part.end]
-        for part in word.parts
-    )
 
 
 def _steps(workflow):
@@ -199,7 +190,7 @@ def _command_uses(step, script, command):
             start = command_start(command)
             return Spot("", step, step.job_id, step.run, start, step.script_path)
         offset = word.parts[0].start if word.parts else word.start
-        text = as_written(script, word)
+        text = word.shown
         return Spot(text, step, step.job_id, step.run, offset, step.script_path, word)
 
     compose = compose_invocation(command)

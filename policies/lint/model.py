@@ -77,10 +77,11 @@ class WorkflowModel:
         key = id(step)
         if key not in self._scripts:
             script = read_script(step.run)
-            self._scripts[key] = (
-                step,
-                ScriptValues(script, StepEnv(self, step), _line_of(step.run)),
-            )
+            # The env sees the model through a proxy: the model keeps its ScriptValues,
+            # and they must not keep the model (with the workflow, a cycle that outlives
+            # its file when the runner turns the cyclic GC off).
+            env = StepEnv(weakref.proxy(self), step)
+            self._scripts[key] = (step, ScriptValues(script, env, _line_of(step.run)))
         return self._scripts[key][1]
 
     def writes(self, step, file):
@@ -106,7 +107,10 @@ class Scope:
 
     def __init__(self, workflow_model, step, offset):
         self.model, self.step, self.offset = workflow_model, step, offset
-        self.workflow = workflow_model.workflow
+
+    @property
+    def workflow(self):
+        return self.model.workflow
 
     def __call__(self, name, depth):
         return self.variable(name, depth)

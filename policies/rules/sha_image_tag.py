@@ -84,7 +84,6 @@ import re
 
 from ..lint.bash import Literal, Variable, docker_invocation, read_script
 from ..lint.images import (
-    as_written,
     commit_tag_expression,
     image_name_and_tag,
     image_uses,
@@ -244,7 +243,7 @@ def _untagged_refs(script, command, names):
     # container named like the image), so there only a path (`$REGISTRY/catscan-api`) counts.
     bare_names = subcommand in ("pull", "push", "tag")
     for word in args:
-        ref = as_written(script, word)
+        ref = word.shown
         if ref.startswith("-") or not word.parts or "@" in ref:
             continue
         name, tag = image_name_and_tag(ref)

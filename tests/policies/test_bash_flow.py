@@ -86,7 +86,7 @@ def test_grouped_and_heredoc_writes():
     writes = parse_script(text).output_writes
     assert [(w.file, w.key, w.value.raw) for w in writes] == [
         ("GITHUB_OUTPUT", "a", "1"),
-        ("GITHUB_OUTPUT", "b", "${B}"),
+        ("GITHUB_OUTPUT", "b", "$B"),
         ("GITHUB_OUTPUT", "c", "3"),
         ("GITHUB_OUTPUT", "d", "${D}"),
         ("GITHUB_ENV", "E", "5"),

@@ -71,7 +71,7 @@ def test_after_and_before_follow_jobs_needs(workflow):
     [up] = up_commands(workflow)
     after = [shown(p.command) for p in commands_after(workflow, up)]
     before = [shown(p.command) for p in commands_before(workflow, up)]
-    assert after == ["echo after-up", "driftgate verify --target ${TARGET}", "echo report"]
+    assert after == ["echo after-up", "driftgate verify --target $TARGET", "echo report"]
     assert "driftgate verify --target staging --groups health" in before
     assert "echo start" in before and "docker compose pull" in before
     assert "echo unrelated" not in before + after
@@ -87,7 +87,7 @@ def test_health_checks_after_up(workflow):
     [up] = up_commands(workflow)
     checks = list(health_checks(workflow, commands_after(workflow, up), lambda command: False))
     assert [(shown(c.placed.command), c.problems) for c in checks] == [
-        ("driftgate verify --target ${TARGET}", ())
+        ("driftgate verify --target $TARGET", ())
     ]
 
 

@@ -30,7 +30,7 @@ caller knows). `resolve(script, word, known)` reads one script on its own.
 >>> script = parse_script('SHORT_SHA="${GITHUB_SHA::7}"\\n'
 ...                       'echo "tag=sha-$SHORT_SHA" >> "$GITHUB_OUTPUT"')
 >>> [(w.file, w.key, w.value.raw) for w in script.output_writes]
-[('GITHUB_OUTPUT', 'tag', 'sha-${SHORT_SHA}')]
+[('GITHUB_OUTPUT', 'tag', 'sha-$SHORT_SHA')]
 >>> found = resolve(script, script.output_writes[0].value)
 >>> found.choices, found.lines
 ((('sha-', Commit(length=7)),), (1,))

@@ -36,6 +36,7 @@ class Variable:
     start: int
     end: int
     default: tuple[Part, ...] = ()
+    raw: str = field(default="", compare=False)  # as written: `$X`, `${X::7}`
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,8 @@ class Word:
 
     @property
     def shown(self) -> str:
-        """The word as the shell reads it, expansions kept as written: `"sha-$TAG"`
-        shows as `sha-${TAG}`, `"${{ inputs.x }}"` as `${{ inputs.x }}`."""
+        """The word with quotes and escapes removed, expansions as written:
+        `"$REGISTRY/api:$TAG"` shows as `$REGISTRY/api:$TAG`."""
         return self.text if self.text is not None else "".join(map(shown, self.parts))
 
 
@@ -97,7 +98,7 @@ def shown(part: Part) -> str:
     if isinstance(part, Literal):
         return part.value
     if isinstance(part, Variable):
-        return "${" + part.name + (part.operator + part.argument if part.operator else "") + "}"
+        return part.raw or "${" + part.name + part.operator + part.argument + "}"
     if isinstance(part, GitHubExpression):
         return "${{" + part.source + "}}"
     if isinstance(part, CommandSubstitution):

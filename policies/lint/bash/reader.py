@@ -37,9 +37,13 @@ class Reader(ScriptSource):
     """Reads the statements of one text into commands and assignments."""
 
     def read(self) -> Script:
-        tree = PARSER.parse(self.data)
-        self.visit(tree.root_node, Context())
+        self.read_commands(Context())
         return self.script()
+
+    def read_commands(self, context: Context) -> None:
+        """Parse the text and read its statements in `context` (a nested script starts
+        inside its carrier's wrappers and masking)."""
+        self.visit(PARSER.parse(self.data).root_node, context)
 
     def script(self, first: int = 0, span: tuple[int, int] | None = None) -> Script:
         """The script read so far, or the part of it inside `span` (char offsets)
@@ -358,13 +362,8 @@ class Reader(ScriptSource):
             return outer_start + (offset - inner_start) if exact else outer_start
 
         reader = Reader(text, to_outer, self.nesting + 1, self.top, self.budget)
-        reader.read()
-        nested_context = context._replace(wrappers=wrappers)
-        for command in reader.commands:
-            masked = command.masked or nested_context.masked
-            self.commands.append(
-                replace(command, wrappers=wrappers + command.wrappers, masked=masked)
-            )
+        reader.read_commands(context._replace(wrappers=wrappers))
+        self.commands += reader.commands
         self.assignments += reader.assignments
         self.errors += reader.errors
         self.complete = self.complete and reader.complete
@@ -396,7 +395,7 @@ def render(words, top_text, prefix: str) -> tuple[str, list[tuple[int, int, bool
                     value = value[len(prefix) :]
                     if source.startswith(prefix):
                         source, start = source[len(prefix) :], start + len(prefix)
-                runs = aligned(value, source)
+                runs = [(0, 0)] if value == source else aligned(value, source)
                 if runs is None:  # not its source minus escapes: map it to its start
                     segments.append((length, start, False))
                 segments += [(length + at, start + found, True) for at, found in runs or ()]
@@ -481,7 +480,7 @@ def parse_script(text: str, max_chars: int = MAX_CHARS, max_nodes: int = MAX_NOD
     return replace(script, text=text, errors=(*script.errors, max_chars), complete=False)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)  # a file's scripts (a Script of a long heredoc holds ~50 KB)
 def read_script(text: str) -> Script:
     """parse_script, once per text: a dozen rules read the same `run:` script, and one
     script text recurs across steps and files."""

@@ -199,7 +199,8 @@ class ScriptSource:
             return parts + self.literal(at, stop, None if kind == "heredoc_body" else unescape)
         if kind == "simple_expansion":
             name = self.text[start + 1 : end]
-            return [Variable(name, "", "", self.outer(start), self.outer(end))]
+            raw = self.text[start:end]
+            return [Variable(name, "", "", self.outer(start), self.outer(end), raw=raw)]
         if kind == "expansion":
             return [self.expansion(node, start, end, context)]
         if kind == "command_substitution":
@@ -239,7 +240,9 @@ class ScriptSource:
                 else:
                     self.substitutions(child, context)
         span = self.outer(start), self.outer(end)
-        return Variable(match.group("name"), operator, argument, *span, tuple(merge(default)))
+        raw = self.text[start:end]
+        name = match.group("name")
+        return Variable(name, operator, argument, *span, tuple(merge(default)), raw)
 
     def substitutions(self, node: Node, context: Context) -> None:
         """Visit the commands of `$(...)` anywhere under a node that is not a command."""

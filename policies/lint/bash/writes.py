@@ -3,7 +3,7 @@
 >>> from .reader import parse_script
 >>> script = parse_script('{ echo "a=1"; printf "b=%s\\n" "$B"; } >> "$GITHUB_OUTPUT"')
 >>> [(w.key, w.value.raw, w.start) for w in script.output_writes]
-[('a', '1', 8), ('b', '${B}', 22)]
+[('a', '1', 8), ('b', '$B', 22)]
 """
 
 from __future__ import annotations
