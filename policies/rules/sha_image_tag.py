@@ -38,7 +38,10 @@ Accepts / rejects:
       value or a line written to `$GITHUB_ENV`/`$GITHUB_OUTPUT`, `:latest`,
       `:-latest` or `=latest` right after a name (`catscan-api:latest`,
       `${IMAGE_TAG:-latest}`, `IMAGE_TAG=latest`). Text that is printed
-      (`echo "pulling app:latest"`) is not code.
+      (`echo "pulling app:latest"`) is not code, and a whole value `latest`
+      counts only for the tag variable and names that speak of a tag or an
+      image (`tag=latest` to `$GITHUB_OUTPUT`, `IMAGE_TAGS=latest`):
+      `version="latest"` names no image.
     - Rejected, at the reference: one of the pack's images (images.names)
       with no tag and no digest, which docker reads as `latest`: any image
       argument of `docker pull|push|tag` (also `docker image ...`), or a
@@ -105,6 +108,7 @@ REMEDIATION = "Set `IMAGE_TAG=sha-${GITHUB_SHA::7}`; no tag input, no `latest`."
 
 LATEST = re.compile(r"(?<=[\w}./-])(?::-?|=)(latest)(?![\w.-])")
 IMAGE_COMMANDS = frozenset({"pull", "push", "tag", "run", "create"})
+TAG_NAME = re.compile(r"tag|image", re.IGNORECASE)
 
 
 def check_workflow(workflow, context):
@@ -134,7 +138,7 @@ def check_workflow(workflow, context):
         if use.ref is not None:
             reaching |= resolve_ref(workflow, use).inputs
     violations += _tag_inputs(workflow, reaching)
-    violations += _latest(workflow)
+    violations += _latest(workflow, variable)
     violations += _untagged(workflow, images.names)
     hint = f"Set `{variable}={from_commit}`; no tag input, no `latest`."
     return with_hint(unique(violations), hint)
@@ -167,32 +171,33 @@ def _tag_inputs(workflow, reaching):
             yield flag_key(inputs, declared, key_path, message)
 
 
-def _latest(workflow):
+def _latest(workflow, variable):
     """`latest` as a tag or a value in the code of a script (not in echoed text)."""
     for job in workflow.jobs:
         for step in job.steps:
             if step.run is None or "latest" not in step.run:
                 continue
-            for offset in _latest_offsets(read_script(step.run)):
+            for offset in _latest_offsets(read_script(step.run), variable):
                 message = "an image reference uses `latest`: deploy the commit's tag"
                 yield flag_text(step.run, offset, step.script_path, message)
 
 
-def _latest_offsets(script):
+def _latest_offsets(script, variable):
     """Offsets of `latest` after `:`, `:-` or `=` in the words commands run with (not
-    the text echo and printf print), in assigned values and in lines written to
-    $GITHUB_ENV/$GITHUB_OUTPUT."""
+    the text echo and printf print), and in values set in the script (assignments,
+    prefixes, lines written to $GITHUB_ENV/$GITHUB_OUTPUT): there a whole value
+    `latest` counts for the tag variable and names that speak of a tag or an image
+    (`tag`, `IMAGE_TAGS`), not for others (`version="latest"` names no image)."""
     for command in script.commands:
         if command.name not in ("echo", "printf"):
             for word in command.words[1:]:
                 yield from _latest_in(word.parts)
-        for setting in command.env:
-            yield from _latest_in(setting.value.parts, "=")
-    for assignment in script.assignments:
-        if assignment.value is not None:
-            yield from _latest_in(assignment.value.parts, "=")
-    for write in script.output_writes:
-        yield from _latest_in(write.value.parts, "=")
+    settings = [*script.assignments, *(a for c in script.commands for a in c.env)]
+    named = [(a.name, a.value) for a in settings if a.value is not None]
+    named += [(write.key, write.value) for write in script.output_writes]
+    for name, value in named:
+        names_a_tag = name == variable or TAG_NAME.search(name) is not None
+        yield from _latest_in(value.parts, "=" if names_a_tag else "")
 
 
 def _latest_in(parts, before=""):

@@ -55,7 +55,7 @@ def test_pushes_of_the_commit_tag(run):
 
 def test_text_is_not_a_push():
     assert pushes('echo "docker push app:latest"', "# docker push app:latest") == []
-    assert list(_latest_offsets(read_script('echo "pulling app:latest"'))) == []
+    assert list(_latest_offsets(read_script('echo "pulling app:latest"'), "IMAGE_TAG")) == []
 
 
 def test_the_push_points_at_its_reference():
@@ -109,7 +109,12 @@ def test_tag_variable_through_a_short_sha_and_github_env():
         ("export IMAGE_TAG=latest", "latest"),
         ('echo "IMAGE_TAG=latest" >> "$GITHUB_ENV"', "latest"),
         ("IMAGE_TAG=latest docker compose up -d", "latest"),
+        ('echo "tag=latest" >> "$GITHUB_OUTPUT"', "latest"),
+        ('echo "IMAGE_TAGS=latest ${GITHUB_SHA::12}" | tee -a $GITHUB_ENV', "latest"),
+        ('version="latest"', None),  # names no image
+        ("DOCS_VERSION=latest mkdocs build", None),
     ],
 )
 def test_latest_in_code(run, marker):
-    assert list(_latest_offsets(read_script(run))) == [run.index(marker)]
+    found = list(_latest_offsets(read_script(run), "IMAGE_TAG"))
+    assert found == ([run.index(marker)] if marker else [])
