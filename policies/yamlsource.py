@@ -16,6 +16,7 @@ that would expand past MAX_EXPANDED_NODES (a "billion laughs" bomb).
 """
 
 import re
+from bisect import bisect_right
 
 import yaml
 
@@ -29,6 +30,7 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # YAML 1.2 core schema, for plain (unquoted) scalars only.
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+NEWLINE = re.compile("\n")
 
 
 class _Located:
@@ -100,8 +102,9 @@ class YamlStr(_Located, str):
         Exact for single-line scalars and literal blocks (`run: |`); for folded
         and multi-line flow scalars, the line whose text holds that character.
         """
-        value_line = self.count("\n", 0, offset)
-        line_start = self.rfind("\n", 0, offset) + 1
+        starts = self._line_starts()
+        value_line = bisect_right(starts, offset) - 1
+        line_start = starts[value_line]
         col_in_line = offset - line_start
         if self.style in ("|", ">") and self._source is not None:
             return self._locate_in_block(value_line, col_in_line, offset)
@@ -109,6 +112,15 @@ class YamlStr(_Located, str):
             quote = 1 if self.style in ("'", '"') else 0
             return self.line, self.column + quote + col_in_line
         return self._search_source(offset)
+
+    def _line_starts(self):
+        """Where each line of the value starts, found once: a script with thousands of
+        findings is located in linear time, not by counting newlines per finding."""
+        starts = self.__dict__.get("_starts")
+        if starts is None:
+            starts = [0] + [match.end() for match in NEWLINE.finditer(self)]
+            self.__dict__["_starts"] = starts
+        return starts
 
     def _locate_in_block(self, value_line, col_in_line, offset):
         lines = self._source

@@ -105,3 +105,16 @@ def test_empty_document_is_none():
 def test_locate_in_a_literal_block_ignores_the_lines_own_extra_indentation():
     run = parse_yaml("run: |\n  if x; then\n    docker build .\n  fi\n")["run"]
     assert run.locate(run.index("docker")) == (3, 5)
+
+
+def test_locate_finds_every_character_of_a_long_block_where_the_file_has_it():
+    lines = [f"echo step {index}  # {'x' * (index % 7)}" for index in range(300)]
+    block = "".join(f"          {line}\n" for line in lines)
+    text = "jobs:\n  d:\n    steps:\n      - run: |\n" + block
+    run = parse_yaml(text)["jobs"]["d"]["steps"][0]["run"]
+    source = text.splitlines()
+    for offset in range(0, len(run), 97):  # the line starts are found once, then bisected
+        if run[offset] == "\n":
+            continue
+        line, column = run.locate(offset)
+        assert source[line - 1][column - 1] == run[offset]
