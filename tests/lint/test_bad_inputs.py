@@ -200,6 +200,15 @@ HOSTILE = {
     "unclosed-quotes": lambda: _run_script('echo "a\n' * 90_000),
     "unclosed-substitutions": lambda: _run_script("docker compose up $(\n" * 60_000),
     "one-long-command": lambda: _run_script("docker compose up " + "-d " * 400_000),
+    # 22,500 ssh-carried `up`s with swallowed checks in 15 scripts: 43,500 findings to place
+    "many-findings": lambda: (
+        "on: workflow_dispatch\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+        + (
+            "      - run: |\n"
+            + '          ssh vm "docker compose up -d; curl -f localhost/health || true"\n' * 1_500
+        )
+        * 15
+    ),
     # 20,000 deploy steps, each with an up, a sleep and a check: the after-up searches
     "many-steps": lambda: (
         "on: workflow_dispatch\njobs:\n  d:\n    runs-on: x\n    steps:\n"
