@@ -39,9 +39,10 @@ Accepts / rejects:
     - Rejected anywhere in the workflow, for the bypass variable (pack
       `deploy.contract_bypass_variable`): an `env:` setting it to true, to an
       expression with `|| 'true'` (or `|| true`), or from a dispatch input;
-      in run: scripts `VAR=true`, `VAR=${{ inputs.x }}`, `${VAR:-true}`,
-      `${VAR-true}` (true also as 1, yes, on), in the commands of the script
-      (nested scripts included).
+      in scripts `VAR=true`, `export VAR=${{ inputs.x }}`, `VAR=1 cmd`,
+      `echo "VAR=true" >> "$GITHUB_ENV"` (it sets VAR for the later steps),
+      `${VAR:-true}`, `${VAR-true}` (true also as 1, yes, on), nested scripts
+      included.
     - Accepted for the bypass: words that an `echo` or `printf` prints, comments
       and heredocs that are not run (`echo "::error::Set VAR=true to bypass"`
       is text); `${{ vars.VAR || 'false' }}`, `${{ vars.VAR }}`,
