@@ -35,15 +35,10 @@ COMPARERS = frozenset({"[", "[[", "test", "grep", "jq", "diff", "cmp"})
 EQUALITY = frozenset({"=", "==", "!="})
 
 
-def program(command):
-    """The command's program without its directory (`/usr/bin/curl` -> `curl`)."""
-    return (command.name or "").rsplit("/", 1)[-1]
-
-
 def verify_arguments(command):
     """The arguments after `driftgate verify` (or `python -m driftgate verify`), as the
     shell reads them (expansions as written), else None."""
-    if program(command) not in VERIFY_PROGRAMS:
+    if command.program not in VERIFY_PROGRAMS:
         return None  # the common case, decided without rendering the words
     found = [word.shown for word in command.words]
     if found[:2] in (["python", "-m"], ["python3", "-m"]):
@@ -75,7 +70,7 @@ def verify_groups(arguments, environment_groups=None):
 
 def is_health_fetch(command, marker):
     """curl/wget/httpie of a URL that contains `marker` (the pack's health path)."""
-    return program(command) in FETCHERS and any(marker in w.shown for w in command.words)
+    return command.program in FETCHERS and any(marker in w.shown for w in command.words)
 
 
 def run_with(command):
@@ -116,7 +111,7 @@ def compares_commit(command, variables):
     """A test, grep or `jq -e` that involves the commit SHA (or a variable holding it)."""
     if not any(mentions_commit(word.parts, variables) for word in command.words):
         return False
-    return program(command) in COMPARERS or any(w.text in EQUALITY for w in command.words)
+    return command.program in COMPARERS or any(w.text in EQUALITY for w in command.words)
 
 
 def can_fail(placed):

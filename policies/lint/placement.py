@@ -184,7 +184,7 @@ def is_restart(command):
     systemctl = systemctl_invocation(command)
     if systemctl is not None:
         return systemctl.subcommand in SYSTEMD_RESTARTS
-    return command.name == "service" and command.argv[2:3] == ("restart",)
+    return command.program == "service" and command.argv[2:3] == ("restart",)
 
 
 def container_starts(workflow):

@@ -30,7 +30,7 @@ VERSION)`, `$(date)`), variables set in a sourced script or a function.
 
 from dataclasses import dataclass
 
-from .expressions import Either, ExpressionError, Reference, template_parts
+from .expressions import Either, ExpressionError, Reference, join_text, template_parts
 
 MAX_CHOICES = 32  # a value with more alternatives than this is cut: enough for any matrix
 MAX_DEPTH = 12  # a chain of variables longer than this is Unknown (and cycles end)
@@ -114,17 +114,7 @@ def join_choices(sequence):
     for resolved in sequence:
         lines.extend(resolved.lines)
         choices = [a + b for a in choices for b in resolved.choices][:MAX_CHOICES]
-    return Resolved(tuple(_merge(c) for c in choices), tuple(dict.fromkeys(lines)))
-
-
-def _merge(parts):
-    merged = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    return tuple(merged)
+    return Resolved(tuple(join_text(c) for c in choices), tuple(dict.fromkeys(lines)))
 
 
 def literal(text):

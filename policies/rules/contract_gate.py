@@ -72,7 +72,6 @@ from ..lint.bash import Variable, read_script
 from ..lint.deploy_checks import (
     Check,
     failure_problems,
-    program,
     verify_arguments,
     verify_checks,
 )
@@ -101,7 +100,6 @@ REMEDIATION = "Run the contract check after `up`, unconditionally; default the b
 SKIP_WORDS = re.compile(r"contract|skip|bypass", re.IGNORECASE)
 TRUE = re.compile(r"(?:true|1|yes|on)\b", re.IGNORECASE)
 NAMING_ONLY = frozenset({"echo", "printf", "cat", "ls"})  # they name the script, not run it
-TEXT_OUTPUT = frozenset({"echo", "printf"})  # what they print is text, not settings
 DEFAULTING = frozenset({"-", ":-", "=", ":="})  # `${NAME:-true}` and the like
 INPUT_EXPRESSION = re.compile(r"\$\{\{[^}]*inputs\.")
 
@@ -149,7 +147,7 @@ def _contract_checks(workflow, commands, context):
             continue
         if verify_arguments(command) is not None or carries_script(placed):
             continue
-        if program(command) not in NAMING_ONLY:
+        if command.program not in NAMING_ONLY:
             yield Check(placed, tuple(failure_problems(workflow, placed)))
 
 
@@ -215,7 +213,7 @@ def _script_settings(script, name):
     input: `NAME=true`, `export NAME=${{ inputs.x }}`, `NAME=1 cmd`, `echo "NAME=true"
     >> "$GITHUB_ENV"`, or a `${NAME:-true}` default. What an echo or printf prints is
     text, not a setting."""
-    commands = [c for c in script.commands if program(c) not in TEXT_OUTPUT]
+    commands = [c for c in script.commands if not c.prints_text]
     assignments = [*script.assignments, *(a for c in script.commands for a in c.env)]
     for assignment in assignments:
         value = assignment.value

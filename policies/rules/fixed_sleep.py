@@ -95,11 +95,10 @@ def sleep_seconds(command):
     >>> [sleep_seconds(c) for c in read_script('sleep 1m 30s; sleep "$WAIT"').commands]
     [90.0, None]
     """
-    found = command.argv
-    if (found[0] or "").rsplit("/", 1)[-1] != "sleep" or len(found) < 2:
+    if command.program != "sleep" or len(command.words) < 2:
         return None
     total = 0.0
-    for argument in found[1:]:
+    for argument in command.argv[1:]:
         match = DURATION.fullmatch(argument) if argument is not None else None
         if match is None:
             return None

@@ -189,7 +189,7 @@ def _latest_offsets(script, variable):
     `latest` counts for the tag variable and names that speak of a tag or an image
     (`tag`, `IMAGE_TAGS`), not for others (`version="latest"` names no image)."""
     for command in script.commands:
-        if command.name not in ("echo", "printf"):
+        if not command.prints_text:
             for word in command.words[1:]:
                 yield from _latest_in(word.parts)
     settings = [*script.assignments, *(a for c in script.commands for a in c.env)]

@@ -81,9 +81,7 @@ def skip_docker_options(words: tuple[Word, ...], at: int) -> int:
 def compose_invocation(command: Command) -> Compose | None:
     """The compose subcommand and global options, or None if not docker compose."""
     words = command.words
-    if command.name is None:
-        return None
-    program = command.name.rsplit("/", 1)[-1]
+    program = command.program
     if program == "docker-compose":
         at = 1
     elif program == "docker":
@@ -139,7 +137,7 @@ def value_after(word: Word, cut: int) -> Word:
 
 def docker_invocation(command: Command) -> Invocation | None:
     """`docker build|push|pull|tag|run|restart|...` (not compose), folded as above."""
-    if command.name is None or command.name.rsplit("/", 1)[-1] != "docker":
+    if command.program != "docker":
         return None
     words = command.words
     at = skip_docker_options(words, 1)
@@ -153,7 +151,7 @@ def docker_invocation(command: Command) -> Invocation | None:
 
 def systemctl_invocation(command: Command) -> Invocation | None:
     """`systemctl [--user] restart unit...` -> Invocation('restart', units)."""
-    if command.name is None or command.name.rsplit("/", 1)[-1] != "systemctl":
+    if command.program != "systemctl":
         return None
     words = [w for w in command.words[1:] if not (w.text or "").startswith("-")]
     if not words or words[0].text is None:

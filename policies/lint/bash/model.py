@@ -180,6 +180,17 @@ class Command:
         return self.words[0].text if self.words else None
 
     @property
+    def program(self) -> str | None:
+        """The name without its directory: `/usr/bin/docker` -> `docker`."""
+        name = self.name
+        return name.rsplit("/", 1)[-1] if name else None
+
+    @property
+    def prints_text(self) -> bool:
+        """`echo` or `printf`: its words are text it prints, not settings or references."""
+        return self.program in ("echo", "printf")
+
+    @property
     def argv(self) -> tuple[str | None, ...]:
         """Each word's literal text (None where it is not literal)."""
         return tuple(word.text for word in self.words)
