@@ -165,7 +165,8 @@ def reads_stdin_script(words: tuple[Word, ...]) -> bool:
     if command is None:
         return False
     command = command.removeprefix("--command=")
-    literal = Word(command, (Literal(command, gcloud[1].start, gcloud[1].end),), 0, 0)
+    start, end = gcloud[1].start, gcloud[1].end
+    literal = Word(command, (Literal(command, start, end),), start, end)
     return reads_stdin_script(split_words((literal,)))
 
 
