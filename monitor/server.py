@@ -190,7 +190,14 @@ class HttpServer:
     def shutdown(self):
         """Close every connection from inside the event loop; serve_forever() returns."""
         if not self._stopped.is_set():
-            self._server.trigger.pull_trigger(self._close_everything)
+            trigger = self._server.trigger
+            # Queue and pull under the trigger's own lock (the one that guards its
+            # `thunks`): a worker's wake-up could otherwise run the thunk, which
+            # closes the trigger, before our pull writes to it (EBADF, or a write
+            # to whatever reused that descriptor).
+            with trigger.lock:
+                trigger.thunks.append(self._close_everything)
+                trigger.pull_trigger()
             self._stopped.wait(5)
 
     def server_close(self):

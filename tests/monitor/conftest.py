@@ -50,6 +50,8 @@ def running_exporter():
 
     yield start
     for exporter, server in running:
-        server.shutdown()
-        server.server_close()
-        exporter.stop()
+        try:
+            server.shutdown()
+            server.server_close()
+        finally:  # a failed shutdown must not leave the poller probing past the test
+            exporter.stop()

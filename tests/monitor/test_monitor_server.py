@@ -352,3 +352,34 @@ def test_idle_keep_alive_connections_are_closed_after_a_timeout(monkeypatch):
     assert not serving.is_alive()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_shutdown_survives_a_wake_up_that_runs_its_thunk_before_its_own_pull():
+    """A worker wakes the loop between shutdown queueing its thunk and pulling.
+
+    Before the fix the loop ran the thunk, which closes the trigger, and
+    shutdown's own pull then wrote to a closed descriptor (EBADF: CI saw it).
+    """
+    server = serve(Exporter(build_config(), mode="probe"), "127.0.0.1", 0)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    trigger = server._server.trigger
+    pull = trigger._physical_pull
+    woken = []
+
+    def worker_wakes_the_loop_first():
+        if not woken:  # shutdown's pull: let a worker's wake-up reach the loop first
+            woken.append(True)
+            pull()
+            deadline = time.monotonic() + 0.5
+            while trigger.thunks and time.monotonic() < deadline:
+                time.sleep(0.01)
+        pull()
+
+    trigger._physical_pull = worker_wakes_the_loop_first
+    try:
+        server.shutdown()
+    finally:
+        server.server_close()
+    serving.join(timeout=5)
+    assert woken and not serving.is_alive()
