@@ -1,5 +1,5 @@
 import sys
 
-from driftgate.cli import main
+from driftgate.cli import console_script
 
-sys.exit(main())
+sys.exit(console_script())

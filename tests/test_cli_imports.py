@@ -72,3 +72,20 @@ def modules_imported_by_parser(name):
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
+
+
+def test_the_program_returns_mains_code_and_leaves_the_heap_out_of_the_exit_scan():
+    """`driftgate` (the console script) exits with main's code; what is alive then
+    is frozen, so the interpreter's exit does not scan it for cycles."""
+    code = (
+        "import gc, sys\n"
+        "from driftgate.cli import console_script\n"
+        "sys.argv = ['driftgate', 'explain', 'DG105']\n"
+        "code = console_script()\n"
+        "print(code, gc.get_freeze_count() > 0)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "0 True"

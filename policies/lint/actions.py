@@ -22,12 +22,16 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, slots=True)
 class ScriptInput:
+    """The `with:` input of an action that holds a script, and the script's language."""
+
     key: str  # the `with:` key holding the script
     language: str  # shell or javascript
 
 
 @dataclass(frozen=True, slots=True)
 class BuildInputs:
+    """The `with:` keys of an action that builds and pushes images."""
+
     tags: str
     push: str
     context: str
@@ -36,6 +40,8 @@ class BuildInputs:
 
 @dataclass(frozen=True, slots=True)
 class MetadataInputs:
+    """The `with:` keys of an action that computes image tags, and its outputs."""
+
     images: str
     tags: str
     outputs: tuple

@@ -25,6 +25,8 @@ def doc_url(rule_id, template=DEFAULT_DOCS_URL, rule_name=""):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A rule's violation at a file, line and column, with how to fix it."""
+
     rule_id: str
     rule_name: str
     severity: str

@@ -38,16 +38,22 @@ MAX_DEPTH = 12  # a chain of variables longer than this is Unknown (and cycles e
 
 @dataclass(frozen=True, slots=True)
 class Commit:
+    """The commit SHA, cut to `length` characters (None: whole)."""
+
     length: int | None  # None: the whole SHA
 
 
 @dataclass(frozen=True, slots=True)
 class Input:
+    """The value of the dispatch input `name`."""
+
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
+    """A value a linter cannot see: `what` says which (a secret, a command's output...)."""
+
     what: str
 
 

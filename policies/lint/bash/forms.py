@@ -53,6 +53,8 @@ DOCKER_GROUPS = {  # `docker image push` is `docker push`
 
 @dataclass(frozen=True, slots=True)
 class Compose:
+    """A `docker compose` or `docker-compose` invocation, its global options taken apart."""
+
     subcommand: str | None  # `up`, `build`, `pull`...; None when only options were given
     args: tuple[Word, ...]  # after the subcommand
     files: tuple[Word, ...] = ()

@@ -71,6 +71,8 @@ Part = Literal | Variable | CommandSubstitution | GitHubExpression | Other
 
 @dataclass(frozen=True, slots=True)
 class Word:
+    """One shell word: its parts with positions, and `text` when it is all literal."""
+
     raw: str  # as written
     parts: tuple[Part, ...]
     start: int
@@ -123,6 +125,8 @@ class Wrapper:
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
+    """`> file`, `2>&1`, `<<EOF`...: a redirect of a command."""
+
     operator: str  # `>`, `>>`, `<`, `2>`, `&>`, `<<`, `<<-`, `<<<`...
     target: Word | None  # the file, or None for a heredoc
     start: int
@@ -209,6 +213,8 @@ class OutputWrite:
 
 @dataclass(frozen=True, slots=True)
 class Script:
+    """A script's commands, assignments and output writes, in source order."""
+
     text: str
     commands: tuple[Command, ...]
     assignments: tuple[Assignment, ...]

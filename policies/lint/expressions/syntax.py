@@ -80,6 +80,8 @@ def find_expressions(text: str) -> tuple[Embedded, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Literal:
+    """`null`, `true`, a number or a 'string'."""
+
     value: None | bool | int | float | str
     start: int
     end: int
@@ -125,6 +127,8 @@ class Star:
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """A function call: `format('{0}', x)`, `contains(a, b)`, `success()`..."""
+
     name: str  # as written
     args: tuple[Node, ...]
     start: int
@@ -142,6 +146,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """`!operand`."""
+
     operand: Node
     start: int
     end: int
