@@ -178,16 +178,17 @@ class Command:
     function: str | None = None
     substituted: bool = False
     fallback: int | None = None
+    # The name without its directory (`/usr/bin/docker` -> `docker`): stored, as the
+    # rules ask it of every command, many times each.
+    program: str | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        name = self.name
+        object.__setattr__(self, "program", name.rsplit("/", 1)[-1] if name else None)
 
     @property
     def name(self) -> str | None:
         return self.words[0].text if self.words else None
-
-    @property
-    def program(self) -> str | None:
-        """The name without its directory: `/usr/bin/docker` -> `docker`."""
-        name = self.name
-        return name.rsplit("/", 1)[-1] if name else None
 
     @property
     def prints_text(self) -> bool:

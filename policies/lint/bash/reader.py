@@ -9,6 +9,7 @@ to a shell) are read by a nested Reader whose offsets map to the top text.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -274,17 +275,20 @@ class Reader(ScriptSource):
     def command(self, node: Node, context: Context) -> None:
         words, env, redirects = [], [], []
         for child in node.named_children:
-            if child.type == "command_name":
+            kind = child.type
+            if kind == "word":  # most arguments
+                words.append(self.word(child, context))
+            elif kind == "command_name":
                 words.append(self.word(child.named_children[0], context))
-            elif child.type == "variable_assignment":
+            elif kind == "variable_assignment":
                 value = child.child_by_field_name("value")
                 name = child.child_by_field_name("name")
                 start, end = self.pos(child.start_byte), self.pos(child.end_byte)
                 word = self.word(value, context) if value is not None else Word("", (), end, end)
                 env.append(Assignment(self.source(name) if name else "?", word, "env", start, end))
-            elif child.type in ("file_redirect", "herestring_redirect"):
+            elif kind in ("file_redirect", "herestring_redirect"):
                 redirects.append(self.redirect(child, context))
-            elif child.type != "comment":
+            elif kind != "comment":
                 words.append(self.word(child, context))
         redirects = list(context.redirects) + redirects
         self.add(tuple(words), tuple(env), tuple(redirects), context)
@@ -303,13 +307,14 @@ class Reader(ScriptSource):
             context.pipeline, masked, context.condition, context.function, context.substituted,
         )  # fmt: skip
         self.commands.append(command)
-        if command.name == "set":
+        name = command.name
+        if name == "set":
             argv = command.argv
             for index, flag in enumerate(argv[1:], 1):
                 errexit = argv[index + 1 : index + 2] == ("errexit",) and flag in ("-o", "+o")
                 if flag and flag[0] in "+-" and (errexit or "e" in flag[1:] and "o" != flag[1:]):
                     self.errexit_off = flag[0] == "+"
-        elif command.name == "read":
+        elif name == "read":
             self.read_names(command)
         self.nested(command, context)
 
@@ -327,41 +332,34 @@ class Reader(ScriptSource):
         """Read the scripts this command hands to another shell."""
         if self.nesting >= MAX_NESTING:
             return
-        argv = command.words
-        inner = Context(context.masked, context.condition, context.function)
-        inner = inner._replace(substituted=context.substituted)
-        remote = ssh_remote(argv)
-        shell = shell_c_script(argv)
+        argv, program = command.words, command.program  # (every command: its program first)
+        remote = ssh_remote(argv) if program == "ssh" else None
         if remote is not None and remote[1] < len(argv):  # a `bash -c` in it is read there
             wrapper = Wrapper("ssh", argv[: remote[1]], argv[0].start, argv[remote[0]].end)
-            self.nested_read(argv[remote[1] :], command.wrappers + (wrapper,), inner)
-        elif shell is not None:
+            self.nested_read(argv[remote[1] :], command.wrappers + (wrapper,), carried(context))
+        elif (shell := shell_c_script(argv)) is not None:
             own = argv[shell[0] : shell[1]]
             wrapper = Wrapper("shell-c", own, own[0].start, own[-1].end)
-            self.nested_read((argv[shell[1]],), command.wrappers + (wrapper,), inner)
-        gcloud = gcloud_command(argv)
+            self.nested_read((argv[shell[1]],), command.wrappers + (wrapper,), carried(context))
+        gcloud = gcloud_command(argv) if program == "gcloud" else None
         if gcloud is not None and gcloud[1] is not None:
             wrapper = Wrapper(
                 "gcloud-ssh", argv[: gcloud[0]], argv[0].start, argv[gcloud[0] - 1].end
             )
+            inner = carried(context)
             self.nested_read((gcloud[1],), command.wrappers + (wrapper,), inner, "--command=")
+        if not command.redirects:  # most commands: no heredoc
+            return
         heredoc = next((r.heredoc for r in command.redirects if r.heredoc is not None), None)
         if heredoc is not None and reads_stdin_script(argv):
             wrapper = Wrapper("heredoc", argv, argv[0].start, argv[-1].end)
-            self.nested_read((heredoc,), command.wrappers + (wrapper,), inner)
+            self.nested_read((heredoc,), command.wrappers + (wrapper,), carried(context))
 
     def nested_read(self, words, wrappers, context: Context, prefix: str = "") -> None:
         text, segments = render(words, self.outer_text_for, prefix)
         if not text.strip():
             return
-        starts = [segment[0] for segment in segments]
-
-        def to_outer(offset: int) -> int:
-            found = max(bisect_right(starts, offset) - 1, 0)
-            inner_start, outer_start, exact = segments[found]
-            return outer_start + (offset - inner_start) if exact else outer_start
-
-        reader = Reader(text, to_outer, self.nesting + 1, self.top, self.budget)
+        reader = Reader(text, offset_map(segments), self.nesting + 1, self.top, self.budget)
         reader.read_commands(context._replace(wrappers=wrappers))
         self.commands += reader.commands
         self.assignments += reader.assignments
@@ -405,6 +403,21 @@ def render(words, top_text, prefix: str) -> tuple[str, list[tuple[int, int, bool
             pieces.append(value)
             length += len(value)
     return "".join(pieces), segments or [(0, words[0].start if words else 0, False)]
+
+
+def offset_map(segments: list[tuple[int, int, bool]]) -> Callable[[int], int]:
+    """Offset in a rendered text -> offset in the top text, by `render`'s segments."""
+    if len(segments) == 1 and segments[0][2]:  # one exact run, as a quoted heredoc: a shift
+        shift = segments[0][1] - segments[0][0]
+        return lambda offset: offset + shift
+    starts = [segment[0] for segment in segments]
+
+    def to_outer(offset: int) -> int:
+        found = max(bisect_right(starts, offset) - 1, 0)
+        inner_start, outer_start, exact = segments[found]
+        return outer_start + (offset - inner_start) if exact else outer_start
+
+    return to_outer
 
 
 def aligned(value: str, source: str) -> list[tuple[int, int]] | None:
@@ -454,6 +467,14 @@ STATEMENTS = {
     "comment": Reader.nothing,
     "heredoc_body": Reader.nothing,
 }
+
+
+def carried(context: Context) -> Context:
+    """The context a script handed to another shell starts in: its carrier's masking,
+    test and function (not its pipeline or redirects)."""
+    return Context(
+        context.masked, context.condition, context.function, substituted=context.substituted
+    )
 
 
 def fails_on_purpose(command: Command) -> bool:

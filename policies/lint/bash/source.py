@@ -141,6 +141,8 @@ class ScriptSource:
 
     def literal(self, start: int, end: int, unescape: re.Pattern[str] | None) -> list[Part]:
         """Literal text from char offsets [start, end), `${{ }}` split out."""
+        if not self.expressions:  # most scripts
+            return self.plain(start, end, unescape)
         parts: list[Part] = []
         found = bisect_right(self.expression_starts, start)
         if found and self.expressions[found - 1].end > start:

@@ -69,6 +69,8 @@ def unwrap(
     words: tuple[Word, ...],
 ) -> tuple[tuple[Wrapper, ...], tuple[Word, ...], tuple[Word, ...]]:
     """(wrappers, the command's own words, `VAR=x` words given by sudo/env)."""
+    if not words or base(words[0]) not in WRAPPERS:
+        return (), words, ()  # most commands
     wrappers, env, at = [], [], 0
     while at < len(words) and len(wrappers) < MAX_WRAPPERS:
         kind = base(words[at])
@@ -91,8 +93,9 @@ def unwrap(
 def shell_c_script(words: tuple[Word, ...]) -> tuple[int, int] | None:
     """(index of the shell, index of its script word) for `bash -c '...'` anywhere."""
     for at, word in enumerate(words):
-        if base(word) not in SHELLS:
-            continue
+        text = word.text
+        if not text or not text.endswith("sh") or base(word) not in SHELLS:
+            continue  # (every name in SHELLS ends in `sh`: a cheap test for most words)
         index = at + 1
         seen_c = False
         while index < len(words):
