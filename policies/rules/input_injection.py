@@ -64,6 +64,7 @@ Good:
 
 import re
 from dataclasses import fields, is_dataclass, replace
+from functools import lru_cache
 
 from ..lint.expressions import (
     ExpressionError,
@@ -117,21 +118,26 @@ def _exposed(found, free_text):
     false, not the input; `toJSON(inputs)` and `toJSON(github.event)` carry them all. An
     expression that does not parse (or is never closed) is read as using every input
     it names: failing safe."""
+    return list(_exposed_by(found.source, found.closed, tuple(free_text)))
+
+
+# The answer depends on the expression's text only (not where it stands), and a few
+# expressions recur in step after step: `${{ inputs.target }}`...
+@lru_cache(maxsize=1024)
+def _exposed_by(source, closed, free_text):
     try:
-        if not found.closed:
-            raise ExpressionError("never closed", found.start)
-        node = _lowered(parse_expression(found.source, found.source_start))
+        if not closed:
+            raise ExpressionError("never closed", 0)
+        node = _lowered(parse_expression(source))
     except ExpressionError:
-        named = {
-            (m.group(1) or m.group(2)).lower() for m in ANY_CASE_REFERENCE.finditer(found.source)
-        }
-        return [name for name in free_text if name.lower() in named]
-    return [
+        named = {(m.group(1) or m.group(2)).lower() for m in ANY_CASE_REFERENCE.finditer(source)}
+        return tuple(name for name in free_text if name.lower() in named)
+    return tuple(
         name
         for name in free_text
         if exposes(node, ("inputs", name.lower()))
         or exposes(node, ("github", "event", "inputs", name.lower()))
-    ]
+    )
 
 
 def _lowered(node):
