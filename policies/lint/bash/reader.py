@@ -332,8 +332,8 @@ class Reader(ScriptSource):
         """Read the scripts this command hands to another shell."""
         if self.nesting >= MAX_NESTING:
             return
-        argv, program = command.words, command.program  # (every command: its program first)
-        remote = ssh_remote(argv) if program == "ssh" else None
+        argv = command.words
+        remote = ssh_remote(argv)
         if remote is not None and remote[1] < len(argv):  # a `bash -c` in it is read there
             wrapper = Wrapper("ssh", argv[: remote[1]], argv[0].start, argv[remote[0]].end)
             self.nested_read(argv[remote[1] :], command.wrappers + (wrapper,), carried(context))
@@ -341,7 +341,7 @@ class Reader(ScriptSource):
             own = argv[shell[0] : shell[1]]
             wrapper = Wrapper("shell-c", own, own[0].start, own[-1].end)
             self.nested_read((argv[shell[1]],), command.wrappers + (wrapper,), carried(context))
-        gcloud = gcloud_command(argv) if program == "gcloud" else None
+        gcloud = gcloud_command(argv)
         if gcloud is not None and gcloud[1] is not None:
             wrapper = Wrapper(
                 "gcloud-ssh", argv[: gcloud[0]], argv[0].start, argv[gcloud[0] - 1].end

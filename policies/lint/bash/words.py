@@ -93,9 +93,8 @@ def unwrap(
 def shell_c_script(words: tuple[Word, ...]) -> tuple[int, int] | None:
     """(index of the shell, index of its script word) for `bash -c '...'` anywhere."""
     for at, word in enumerate(words):
-        text = word.text
-        if not text or not text.endswith("sh") or base(word) not in SHELLS:
-            continue  # (every name in SHELLS ends in `sh`: a cheap test for most words)
+        if base(word) not in SHELLS:
+            continue
         index = at + 1
         seen_c = False
         while index < len(words):
