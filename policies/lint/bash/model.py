@@ -183,8 +183,7 @@ class Command:
     program: str | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
-        name = self.name
-        object.__setattr__(self, "program", name.rsplit("/", 1)[-1] if name else None)
+        object.__setattr__(self, "program", program_name(self.name))
 
     @property
     def name(self) -> str | None:
@@ -199,6 +198,11 @@ class Command:
     def argv(self) -> tuple[str | None, ...]:
         """Each word's literal text (None where it is not literal)."""
         return tuple(word.text for word in self.words)
+
+
+def program_name(text: str | None) -> str | None:
+    """A command name without its directory: `/usr/bin/docker` -> `docker`."""
+    return text.rsplit("/", 1)[-1] if text else None
 
 
 @dataclass(frozen=True, slots=True)

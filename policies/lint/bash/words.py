@@ -10,7 +10,7 @@ tells whether a heredoc fed to the command is a script (`bash`, `sh -s`,
 
 from __future__ import annotations
 
-from .model import Literal, Word, Wrapper
+from .model import Literal, Word, Wrapper, program_name
 
 SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
 # wrapper -> options that take a value (the next word, or attached: `-uroot`)
@@ -33,8 +33,7 @@ MAX_WRAPPERS = 16
 
 def base(word: Word) -> str | None:
     """The program name without its directory (`/usr/bin/sudo` -> `sudo`)."""
-    text = word.text
-    return text.rsplit("/", 1)[-1] if text else None
+    return program_name(word.text)
 
 
 def is_assignment_word(word: Word) -> bool:
@@ -69,8 +68,6 @@ def unwrap(
     words: tuple[Word, ...],
 ) -> tuple[tuple[Wrapper, ...], tuple[Word, ...], tuple[Word, ...]]:
     """(wrappers, the command's own words, `VAR=x` words given by sudo/env)."""
-    if not words or base(words[0]) not in WRAPPERS:
-        return (), words, ()  # most commands
     wrappers, env, at = [], [], 0
     while at < len(words) and len(wrappers) < MAX_WRAPPERS:
         kind = base(words[at])
